@@ -1,0 +1,5 @@
+"""`python -m converter` runs the ing2gw command line."""
+
+from .cli import run
+
+run()

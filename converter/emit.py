@@ -1,0 +1,155 @@
+"""The emitter: neutral rules and planned objects to Gateway API dicts (never text: the serializer writes them)."""
+
+from __future__ import annotations
+
+import copy
+from typing import TYPE_CHECKING, Any
+
+from .model import Ingress, Rule
+
+if TYPE_CHECKING:
+    from .planner import GatewayPlan, Listener
+
+API = "gateway.networking.k8s.io/v1"
+SOURCE_ANNOTATION = "ing2gw.io/source"
+HSTS_HEADER = "Strict-Transport-Security"
+
+
+def rule(r: Rule, *, hsts: bool = False, grpc: bool = False) -> dict:
+    """One HTTPRoute (or GRPCRoute) rule; `hsts` adds the controller's HSTS header (HTTPS side only)."""
+    out: dict[str, Any] = {}
+    matches = [m.to_dict() for m in r.matches]
+    if grpc:
+        matches = [grpc_match(m) for m in r.matches]
+        matches = [m for m in matches if m]
+    if matches:
+        out["matches"] = matches
+    filters = copy.deepcopy(r.filters)
+    if hsts and r.hsts:
+        _add_response_header(filters, HSTS_HEADER, r.hsts)
+    if grpc:
+        filters = [f for f in filters if f["type"] in ("RequestHeaderModifier", "ResponseHeaderModifier",
+                                                       "RequestMirror", "ExtensionRef")]
+    if filters:
+        out["filters"] = filters
+    if r.backends and not any(f["type"] == "RequestRedirect" for f in filters):
+        out["backendRefs"] = [b.ref() for b in r.backends]
+    if r.timeouts and not grpc:
+        out["timeouts"] = dict(r.timeouts)
+    if r.retry and not grpc:
+        out["retry"] = dict(r.retry)
+    if r.session:
+        out["sessionPersistence"] = dict(r.session)
+    return out
+
+
+def http_side_rule(r: Rule, *, grpc: bool = False) -> dict | None:
+    """The rule as served on plain HTTP for a host that has TLS: a redirect to HTTPS, or the rule itself."""
+    if not r.https_redirect or r.filter("RequestRedirect") is not None:
+        return rule(r, grpc=grpc)
+    if grpc:
+        return None  # gRPC clients do not follow redirects: the HTTP side simply does not serve it
+    out: dict[str, Any] = {}
+    matches = [m.to_dict() for m in r.matches]
+    if matches:
+        out["matches"] = matches
+    out["filters"] = [{"type": "RequestRedirect",
+                       "requestRedirect": {"scheme": "https", "statusCode": r.https_redirect}}]
+    return out
+
+
+def grpc_match(m: Any) -> dict:
+    """A gRPC match from a path: `/pkg.Service/Method` or `/pkg.Service/` (prefix `/` matches everything)."""
+    out: dict[str, Any] = {}
+    parts = [p for p in (m.path or "/").split("/") if p]
+    if m.path_type in ("Exact", "PathPrefix") and parts:
+        method: dict[str, str] = {"service": parts[0]}
+        if len(parts) > 1:
+            method["method"] = parts[1]
+        out["method"] = method
+    if m.headers:
+        out["headers"] = m.headers
+    return out
+
+
+def _add_response_header(filters: list[dict], name: str, value: str) -> None:
+    for f in filters:
+        if f["type"] == "ResponseHeaderModifier":
+            mod = f["responseHeaderModifier"]
+            if any(h["name"].lower() == name.lower() for h in mod.get("set", []) + mod.get("add", [])):
+                return
+            mod.setdefault("set", []).append({"name": name, "value": value})
+            return
+    filters.append({"type": "ResponseHeaderModifier", "responseHeaderModifier": {"set": [{"name": name,
+                                                                                         "value": value}]}})
+
+
+def metadata(name: str, namespace: str, ing: Ingress | None = None) -> dict:
+    meta: dict[str, Any] = {"name": name}
+    if namespace:
+        meta["namespace"] = namespace
+    if ing is not None:
+        meta["annotations"] = {SOURCE_ANNOTATION: f"Ingress {ing.key}" if ing.namespace else f"Ingress {ing.name}"}
+    return meta
+
+
+def route(kind: str, name: str, ing: Ingress, hostnames: list[str], parents: list[dict], rules: list[dict]) -> dict:
+    spec: dict[str, Any] = {"parentRefs": parents}
+    if hostnames:
+        spec["hostnames"] = hostnames
+    spec["rules"] = rules
+    return {"apiVersion": API, "kind": kind, "metadata": metadata(name, ing.namespace, ing), "spec": spec}
+
+
+def listener(lst: Listener, gw_namespace: str) -> dict:
+    out: dict[str, Any] = {"name": lst.name}
+    if lst.hostname:
+        out["hostname"] = lst.hostname
+    out["port"] = lst.port
+    out["protocol"] = lst.protocol
+    if lst.protocol == "HTTPS" and lst.cert:
+        ref: dict[str, Any] = {"group": "", "kind": "Secret", "name": lst.cert[1]}
+        if lst.cert[0] and lst.cert[0] != gw_namespace:
+            ref["namespace"] = lst.cert[0]
+        out["tls"] = {"mode": "Terminate", "certificateRefs": [ref]}
+    elif lst.protocol == "TLS":
+        out["tls"] = {"mode": lst.mode or "Passthrough"}
+    if lst.namespaces - {gw_namespace}:
+        if "" in lst.namespaces:
+            out["allowedRoutes"] = {"namespaces": {"from": "All"}}
+        else:
+            names = sorted(lst.namespaces)
+            out["allowedRoutes"] = {"namespaces": {"from": "Selector", "selector": {"matchExpressions": [
+                {"key": "kubernetes.io/metadata.name", "operator": "In", "values": names}]}}}
+    return out
+
+
+def gateway(gw: GatewayPlan) -> list[dict]:
+    """The Gateway and its ListenerSets (listeners past the 64th)."""
+    own = [listener(ls, gw.namespace) for ls in _ordered(gw, "")]
+    spec: dict[str, Any] = {"gatewayClassName": gw.class_name, "listeners": own}
+    if gw.listener_sets:
+        spec["allowedListeners"] = {"namespaces": {"from": "Same"}}
+    out = [{"apiVersion": API, "kind": "Gateway", "metadata": metadata(gw.name, gw.namespace), "spec": spec}]
+    for set_name in gw.listener_sets:
+        out.append({"apiVersion": API, "kind": "ListenerSet", "metadata": metadata(set_name, gw.namespace),
+                    "spec": {"parentRef": {"group": "gateway.networking.k8s.io", "kind": "Gateway", "name": gw.name},
+                             "listeners": [listener(ls, gw.namespace) for ls in _ordered(gw, set_name)]}})
+    return out
+
+
+def _ordered(gw: GatewayPlan, owner: str) -> list[Listener]:
+    return sorted((ls for ls in gw.listeners.values() if ls.owner == owner),
+                  key=lambda ls: (ls.hostname == "", ls.hostname, ls.port, ls.name))
+
+
+def gateway_class(name: str, controller: str) -> dict:
+    return {"apiVersion": API, "kind": "GatewayClass", "metadata": {"name": name},
+            "spec": {"controllerName": controller}}
+
+
+def reference_grant(name: str, namespace: str, from_kind: str, from_ns: str, secrets: list[str]) -> dict:
+    return {"apiVersion": "gateway.networking.k8s.io/v1beta1", "kind": "ReferenceGrant",
+            "metadata": {"name": name, "namespace": namespace},
+            "spec": {"from": [{"group": "gateway.networking.k8s.io", "kind": from_kind, "namespace": from_ns}],
+                     "to": [{"group": "", "kind": "Secret", "name": s} for s in secrets]}}

@@ -1,0 +1,173 @@
+"""Normalize Ingresses of every API version to one model, and decide which controller served each one."""
+
+from __future__ import annotations
+
+from .context import Context, Inventory
+from .model import Backend, Ingress, IngressPath, Obj, TLSEntry
+
+INGRESS_API_VERSIONS = ("networking.k8s.io/v1", "networking.k8s.io/v1beta1", "extensions/v1beta1")
+CLASS_ANNOTATION = "kubernetes.io/ingress.class"
+DEFAULT_CLASS_ANNOTATION = "ingressclass.kubernetes.io/is-default-class"
+
+
+class InvalidIngress(Exception):
+    def __init__(self, message: str, line: int = 0) -> None:
+        super().__init__(message)
+        self.line = line
+
+
+def _text(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return "" if value is None else str(value)
+
+
+def normalize(obj: Obj) -> Ingress:
+    """Build the version-neutral Ingress; raises InvalidIngress for objects an API server would reject."""
+    data = obj.data
+    meta = data.get("metadata")
+    if not isinstance(meta, dict):
+        raise InvalidIngress("metadata is missing", obj.line)
+    raw = meta.get("annotations") or {}
+    if not isinstance(raw, dict):
+        raise InvalidIngress("metadata.annotations is not a mapping", obj.line_of("metadata", "annotations"))
+    annotations = {str(k): _text(v) for k, v in raw.items()}
+    spec = data.get("spec")
+    if spec is None:
+        spec = {}
+    if not isinstance(spec, dict):
+        raise InvalidIngress("spec is not a mapping", obj.line_of("spec"))
+    cls = spec.get("ingressClassName") or annotations.get(CLASS_ANNOTATION) or None
+    paths = _paths(obj, spec)
+    default = spec.get("defaultBackend", spec.get("backend"))
+    dkey = "defaultBackend" if "defaultBackend" in spec else "backend"
+    default_backend = _backend(obj, default, ("spec", dkey)) if default else None
+    return Ingress(obj=obj, annotations=annotations, ingress_class=str(cls) if cls else None, paths=paths,
+                   tls=_tls(obj, spec), default_backend=default_backend)
+
+
+def _paths(obj: Obj, spec: dict) -> list[IngressPath]:
+    rules = spec.get("rules") or []
+    if not isinstance(rules, list):
+        raise InvalidIngress("spec.rules is not a list", obj.line_of("spec", "rules"))
+    out = []
+    for i, rule in enumerate(rules):
+        if not isinstance(rule, dict):
+            raise InvalidIngress(f"spec.rules[{i}] is not a mapping", obj.line_of("spec", "rules", i))
+        host = _text(rule.get("host"))
+        http = rule.get("http") or {}
+        plist = http.get("paths") if isinstance(http, dict) else None
+        if plist is None:
+            continue
+        if not isinstance(plist, list):
+            raise InvalidIngress(f"spec.rules[{i}].http.paths is not a list", obj.line_of("spec", "rules", i))
+        for j, p in enumerate(plist):
+            where = ("spec", "rules", i, "http", "paths", j)
+            if not isinstance(p, dict):
+                raise InvalidIngress(f"spec.rules[{i}].http.paths[{j}] is not a mapping", obj.line_of(*where))
+            backend = _backend(obj, p.get("backend"), (*where, "backend"))
+            out.append(IngressPath(host=host, path=_text(p.get("path")), path_type=_text(p.get("pathType")),
+                                   backend=backend, line=obj.line_of(*where)))
+    return out
+
+
+def _backend(obj: Obj, b: object, where: tuple) -> Backend | None:
+    """A path backend in any API version: v1 service/resource, or v1beta1 serviceName/servicePort."""
+    if not isinstance(b, dict):
+        return None
+    if isinstance(b.get("service"), dict):
+        svc = b["service"]
+        port = svc.get("port") or {}
+        if not isinstance(port, dict):
+            raise InvalidIngress("backend.service.port is not a mapping", obj.line_of(*where))
+        number, name = port.get("number"), port.get("name")
+        return Backend(name=_text(svc.get("name")), port=number if isinstance(number, int) else None,
+                       port_name=_text(name) or None)
+    if "serviceName" in b:
+        sp = b.get("servicePort")
+        if isinstance(sp, int):
+            return Backend(name=_text(b["serviceName"]), port=sp)
+        if isinstance(sp, str) and sp.isdigit():
+            return Backend(name=_text(b["serviceName"]), port=int(sp))
+        return Backend(name=_text(b["serviceName"]), port_name=_text(sp) or None)
+    res = b.get("resource")
+    if isinstance(res, dict):
+        return Backend(name=_text(res.get("name")), group=_text(res.get("apiGroup")), kind=_text(res.get("kind")))
+    return None
+
+
+def _tls(obj: Obj, spec: dict) -> list[TLSEntry]:
+    tls = spec.get("tls") or []
+    if not isinstance(tls, list):
+        raise InvalidIngress("spec.tls is not a list", obj.line_of("spec", "tls"))
+    out = []
+    for i, t in enumerate(tls):
+        if not isinstance(t, dict):
+            continue
+        hosts = [_text(h).lower() for h in (t.get("hosts") or []) if h]
+        out.append(TLSEntry(hosts=hosts, secret=_text(t.get("secretName")), line=obj.line_of("spec", "tls", i)))
+    return out
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Which controller served an Ingress
+
+
+CONTROLLERS = {
+    "k8s.io/ingress-nginx": "ingress-nginx",
+    "nginx.org/ingress-controller": "nginx-inc",
+    "traefik.io/ingress-controller": "traefik",
+    "ingress-controllers.konghq.com/kong": "kong",
+    "konghq.com/ingress-controller": "kong",
+    "haproxy.org/ingress-controller/haproxy": "haproxy",
+    "haproxy-ingress.github.io/controller": "haproxy",
+}
+CLASS_NAMES = {"nginx": "ingress-nginx", "traefik": "traefik", "kong": "kong", "haproxy": "haproxy",
+               "nginx-internal": "ingress-nginx", "nginx-external": "ingress-nginx", "nginx-public": "ingress-nginx",
+               "nginx-private": "ingress-nginx"}
+
+
+class ClassResolver:
+    """Resolve an Ingress to (class, vendor) from its class, the IngressClass objects and its annotations."""
+
+    def __init__(self, inventory: Inventory, prefixes: dict[str, tuple[str, ...]]) -> None:
+        self.classes = {o.name: o for o in inventory.all("IngressClass")}
+        self.prefixes = prefixes
+        defaults = [o for o in self.classes.values()
+                    if _text((o.data.get("metadata") or {}).get("annotations", {}).get(DEFAULT_CLASS_ANNOTATION))
+                    == "true"]
+        self.default_class = sorted(defaults, key=lambda o: o.name)[0].name if defaults else None
+
+    def vendor_of_class(self, cls: str | None) -> str | None:
+        obj = self.classes.get(cls or "")
+        if obj is not None:
+            controller = _text((obj.data.get("spec") or {}).get("controller"))
+            return CONTROLLERS.get(controller)
+        return CLASS_NAMES.get(cls or "")
+
+    def vendor_by_prefix(self, ing: Ingress) -> str | None:
+        counts: dict[str, int] = {}
+        for key in ing.annotations:
+            for vendor, prefixes in self.prefixes.items():
+                if key.startswith(prefixes):
+                    counts[vendor] = counts.get(vendor, 0) + 1
+        return max(sorted(counts), key=lambda v: counts[v]) if counts else None
+
+    def resolve(self, ing: Ingress, forced: str | None) -> str:
+        if ing.ingress_class is None and self.default_class:
+            ing.ingress_class = self.default_class
+        if forced:
+            return forced
+        by_class = self.vendor_of_class(ing.ingress_class)
+        by_prefix = self.vendor_by_prefix(ing)
+        if by_class == "ingress-nginx" and by_prefix == "nginx-inc" and ing.ingress_class not in self.classes:
+            return "nginx-inc"  # both controllers default to the class name "nginx": the annotations tell
+        return by_class or by_prefix or "generic"
+
+
+def resolve_vendor(ctx: Context, resolver: ClassResolver, ing: Ingress) -> None:
+    ing.vendor = resolver.resolve(ing, ctx.options.provider)
+    if ing.vendor == "generic":
+        ctx.report(ing, "provider-unknown",
+                   f"no controller known for class {ing.ingress_class!r} and no vendor annotations: "
+                   "converted with the Ingress API's own semantics", hint="pass --provider to choose one")

@@ -1,0 +1,311 @@
+"""The planner: Gateways, listeners, route objects, names, limits and ReferenceGrants from the routing model.
+
+Listeners are per hostname (`http-<host>` on 80, `https-<host>` on 443 with the host's certificate), so that a
+host's HTTP side can differ from its HTTPS side (TLS redirects) without touching other hosts. Routes attach by
+sectionName. Past 64 listeners a Gateway spills into ListenerSets; past 16 rules, 128 matches or 16 hostnames a
+route is split. Names go through one allocator so they never collide.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from dataclasses import dataclass, field
+
+from . import emit
+from .context import Context
+from .findings import Finding
+from .model import Ingress, Rule
+from .names import Allocator, host_slug, listener_name
+from .vendors import get as get_vendor
+
+GW_GROUP = "gateway.networking.k8s.io"
+MAX_LISTENERS = 64
+MAX_RULES = 16
+MAX_MATCHES = 128
+MAX_RULE_MATCHES = 64
+MAX_HOSTNAMES = 16
+MAX_GRANT_TO = 16
+
+
+@dataclass
+class Listener:
+    name: str
+    port: int
+    protocol: str
+    hostname: str = ""
+    cert: tuple[str, str] | None = None  # (namespace, secret)
+    mode: str | None = None  # TLS mode for protocol TLS
+    namespaces: set[str] = field(default_factory=set)
+    owner: str = ""  # "" for the Gateway itself, else the ListenerSet's name
+
+
+@dataclass
+class GatewayPlan:
+    namespace: str
+    name: str
+    class_name: str
+    listeners: dict[str, Listener] = field(default_factory=dict)
+    listener_sets: list[str] = field(default_factory=list)
+
+    def listener(self, name: str, port: int, protocol: str, hostname: str = "", **kw: object) -> Listener:
+        if name not in self.listeners:
+            self.listeners[name] = Listener(name, port, protocol, hostname, **kw)  # type: ignore[arg-type]
+        return self.listeners[name]
+
+
+@dataclass
+class RoutePlan:
+    kind: str
+    ingress: Ingress
+    base: str
+    hostnames: list[str]
+    rules: list[dict]
+    sections: list[tuple[str, str]]  # (hostname, listener name)
+    gateway: GatewayPlan
+
+
+@dataclass
+class HostTLS:
+    """What the controller knew about TLS for one host, across all its Ingresses."""
+
+    tls: bool = False
+    cert: tuple[str, str] | None = None
+    owner: str = ""  # namespace/name of the Ingress whose certificate is used
+
+
+class Planner:
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+        self.opts = ctx.options
+        self.gateways: dict[tuple[str, str], GatewayPlan] = {}
+        self.routes: list[RoutePlan] = []
+        self.names = Allocator()
+        self.tls: dict[tuple[str, str], HostTLS] = {}
+
+    # -- gateways and TLS ------------------------------------------------------------------------------------------
+
+    def gateway_for(self, ing: Ingress) -> GatewayPlan:
+        cls = ing.ingress_class or ing.vendor
+        if self.opts.gateway_mode == "shared":
+            key = (self.opts.gateway_namespace or "default", self.opts.gateway or "ing2gw")
+        else:
+            key = (ing.namespace, self.opts.gateway or cls)
+        if key not in self.gateways:
+            self.gateways[key] = GatewayPlan(key[0], key[1], self.opts.gateway_class or cls)
+        return self.gateways[key]
+
+    def scope(self, ing: Ingress) -> str:
+        """TLS is shared by every Ingress of one controller (nginx servers are per host, cluster-wide)."""
+        return f"{ing.vendor}/{ing.ingress_class or ''}"
+
+    def collect_tls(self, ingresses: list[Ingress]) -> None:
+        for ing in sorted(ingresses, key=Ingress.order_key):
+            vendor = get_vendor(ing.vendor)
+            scope = self.scope(ing)
+            listed = {h for t in ing.tls for h in t.hosts}
+            for t in ing.tls:
+                for h in t.hosts:
+                    info = self.tls.setdefault((scope, h), HostTLS())
+                    info.tls = True
+                    if t.secret and info.cert is None:
+                        info.cert, info.owner = (ing.namespace, t.secret), ing.key
+            if ing.tls and vendor.tls_redirect is not None:  # nginx: every rule host gets the default certificate
+                for h in ing.hosts:
+                    if h and h not in listed:
+                        self.tls.setdefault((scope, h), HostTLS()).tls = True
+
+    def host_tls(self, ing: Ingress, host: str) -> HostTLS:
+        scope = self.scope(ing)
+        info = self.tls.get((scope, host))
+        if info is None and host and not host.startswith("*."):
+            wild = self.tls.get((scope, "*." + host.split(".", 1)[-1]))
+            if wild is not None and wild.cert:
+                info = HostTLS(True, wild.cert, wild.owner)
+        return info or HostTLS()
+
+    def certificate(self, ing: Ingress, host: str) -> tuple[str, str] | None:
+        """The Secret that serves `host` over TLS, or None when the host has no TLS (or no usable certificate)."""
+        info = self.host_tls(ing, host)
+        if not info.tls or not host:
+            return None
+        if info.cert:
+            if info.owner != ing.key and info.cert[0] != ing.namespace:
+                pass  # a certificate from another namespace: granted by a ReferenceGrant
+            return info.cert
+        if self.opts.default_certificate:
+            ns, _, name = self.opts.default_certificate.rpartition("/")
+            return (ns or ing.namespace, name)
+        redirects = any(r.https_redirect for r in ing.rules if r.host == host)
+        self.ctx.report(ing, "security-not-enforced" if redirects else "tls-default-certificate",
+                        f"host {host!r} was served over TLS with the controller's default certificate"
+                        + (" and its HTTP requests were redirected to HTTPS; without a certificate the output serves "
+                           "it on plain HTTP" if redirects else "; the output serves it on plain HTTP only"),
+                        hint="pass --default-certificate NAMESPACE/NAME (the controller's --default-ssl-certificate)")
+        return None
+
+    # -- routes ----------------------------------------------------------------------------------------------------
+
+    def plan_ingress(self, ing: Ingress) -> None:
+        gw = self.gateway_for(ing)
+        rules = [r for r in ing.rules if not r.dropped]
+        groups: dict[str, list] = {}
+        for kind, proto in (("HTTPRoute", "http"), ("GRPCRoute", "grpc")):
+            for host in _hosts(rules, proto):
+                host_rules = [r for r in rules if r.host == host and r.protocol == proto]
+                sides = self.sides(ing, gw, host, host_rules, kind)
+                key = kind + json.dumps(sides, sort_keys=True)
+                groups.setdefault(key, [kind, sides, []])[2].append(host)
+        single = len(groups) == 1
+        for kind, sides, hosts in groups.values():
+            base = ing.name if single else f"{ing.name}-{host_slug(hosts[0]) or 'catch-all'}"
+            for suffix, (section_proto, rule_dicts) in zip(("", "-http"), sides, strict=False):
+                if not rule_dicts:
+                    continue
+                sections = [(h, self.section(gw, ing, h, section_proto)) for h in hosts]
+                if suffix == "" and len(sides) == 2 and sides[1][1] == rule_dicts:
+                    sections += [(h, self.section(gw, ing, h, "http")) for h in hosts]
+                    self.routes.append(RoutePlan(kind, ing, base, hosts, rule_dicts, sections, gw))
+                    break
+                self.routes.append(RoutePlan(kind, ing, base + suffix if len(sides) == 2 else base,
+                                             hosts, rule_dicts, sections, gw))
+
+    def sides(self, ing: Ingress, gw: GatewayPlan, host: str, rules: list[Rule], kind: str) -> list:
+        """[(listener protocol, rule dicts)] for the HTTPS side (if the host has TLS) and the HTTP side."""
+        cert = self.certificate(ing, host) if rules else None
+        grpc = kind == "GRPCRoute"
+        if cert is None:
+            return [("http", [emit.rule(r, grpc=grpc) for r in rules])]
+        https = [emit.rule(r, hsts=True, grpc=grpc) for r in rules]
+        http = [emit.http_side_rule(r, grpc=grpc) for r in rules]
+        if any(r.https_redirect for r in rules):
+            self.ctx.report(ing, "tls-redirect", f"HTTP requests for {host!r} are redirected to HTTPS "
+                            f"({', '.join(sorted({str(r.https_redirect) for r in rules if r.https_redirect}))})",
+                            line=ing.obj.line)
+        return [("https", https), ("http", [r for r in http if r is not None])]
+
+    def section(self, gw: GatewayPlan, ing: Ingress, host: str, proto: str) -> str:
+        if proto == "https":
+            cert = self.certificate(ing, host)
+            lst = gw.listener(listener_name("https", host), 443, "HTTPS", host, cert=cert)
+        else:
+            lst = gw.listener(listener_name("http", host), 80, "HTTP", host)
+        lst.namespaces.add(ing.namespace)
+        return lst.name
+
+    # -- output ----------------------------------------------------------------------------------------------------
+
+    def objects(self) -> list[dict]:
+        """Every planned object as a Gateway API dict, in a stable order."""
+        for gw in self.gateways.values():
+            self.place_listeners(gw)
+        out: list[dict] = []
+        if self.opts.controller_name:
+            for cls in sorted({gw.class_name for gw in self.gateways.values()}):
+                out.append(emit.gateway_class(cls, self.opts.controller_name))
+        for gw in sorted(self.gateways.values(), key=lambda g: (g.namespace, g.name)):
+            out += emit.gateway(gw)
+        for rp in self.routes:
+            out += self.route_objects(rp)
+        out += self.reference_grants()
+        return out
+
+    def place_listeners(self, gw: GatewayPlan) -> None:
+        listeners = sorted(gw.listeners.values(), key=lambda ls: (ls.hostname == "", ls.hostname, ls.port, ls.name))
+        if len(listeners) <= MAX_LISTENERS:
+            return
+        for i in range(MAX_LISTENERS, len(listeners), MAX_LISTENERS):
+            set_name = self.names.take("ListenerSet", gw.namespace, f"{gw.name}-{i // MAX_LISTENERS + 1}")
+            gw.listener_sets.append(set_name)
+            for lst in listeners[i:i + MAX_LISTENERS]:
+                lst.owner = set_name
+        self.ctx.findings.append(Finding(
+            "listener-split", kind="Gateway", namespace=gw.namespace, name=gw.name, message= f"Gateway {gw.namespace}/{gw.name} needs {len(listeners)} listeners; "
+            f"{len(listeners) - MAX_LISTENERS} are in the ListenerSets {', '.join(gw.listener_sets)}"))
+
+    def route_objects(self, rp: RoutePlan) -> list[dict]:
+        ing = rp.ingress
+        parents = self.parent_refs(rp)
+        hostnames = [h for h in rp.hostnames if h]
+        host_chunks = [hostnames[i:i + MAX_HOSTNAMES] for i in range(0, len(hostnames), MAX_HOSTNAMES)] or [[]]
+        rule_chunks = split_rules(rp.rules)
+        parts = [(hc, rc) for hc in host_chunks for rc in rule_chunks]
+        if len(parts) > 1:
+            self.ctx.report(ing, "route-split", f"{rp.kind} {rp.base} split into {len(parts)} objects "
+                            f"({len(rp.rules)} rules, {len(hostnames)} hostnames)")
+        out = []
+        for n, (hosts, rules) in enumerate(parts):
+            name = self.names.take(rp.kind, ing.namespace, rp.base if n == 0 else f"{rp.base}-{n + 1}",
+                                   seed=f"{ing.key}/{rp.base}/{n}")
+            refs = [p for p in parents if not hosts or p["_host"] in hosts or p["_host"] == ""]
+            out.append(emit.route(rp.kind, name, ing, hosts, [_public(p) for p in refs], rules))
+        return out
+
+    def parent_refs(self, rp: RoutePlan) -> list[dict]:
+        gw = rp.gateway
+        refs, seen = [], set()
+        for host, section in rp.sections:
+            lst = gw.listeners[section]
+            ref: dict = {"group": GW_GROUP, "kind": "ListenerSet" if lst.owner else "Gateway",
+                         "name": lst.owner or gw.name}
+            if gw.namespace != rp.ingress.namespace:
+                ref["namespace"] = gw.namespace
+            ref["sectionName"] = section
+            key = (ref["kind"], ref["name"], section)
+            if key not in seen:
+                seen.add(key)
+                refs.append({**ref, "_host": host})
+        return refs
+
+    def reference_grants(self) -> list[dict]:
+        grants: dict[str, dict[tuple[str, str], set[str]]] = {}
+        for gw in self.gateways.values():
+            for lst in gw.listeners.values():
+                if lst.cert and lst.cert[0] != gw.namespace and lst.cert[0]:
+                    kind = "ListenerSet" if lst.owner else "Gateway"
+                    grants.setdefault(lst.cert[0], {}).setdefault((kind, gw.namespace), set()).add(lst.cert[1])
+        out = []
+        for ns in sorted(grants):
+            for (kind, from_ns), secrets in sorted(grants[ns].items()):
+                names = sorted(secrets)
+                for i in range(0, len(names), MAX_GRANT_TO):
+                    name = self.names.take("ReferenceGrant", ns, f"ing2gw-{kind.lower()}-{from_ns}-certificates",
+                                           seed=f"{ns}/{kind}/{from_ns}/{i}")
+                    out.append(emit.reference_grant(name, ns, kind, from_ns, names[i:i + MAX_GRANT_TO]))
+        return out
+
+
+def _hosts(rules: list[Rule], proto: str) -> list[str]:
+    seen: dict[str, None] = {}
+    for r in rules:
+        if r.protocol == proto:
+            seen.setdefault(r.host, None)
+    return list(seen)
+
+
+def _public(ref: dict) -> dict:
+    return {k: v for k, v in ref.items() if not k.startswith("_")}
+
+
+def split_rules(rules: list[dict]) -> list[list[dict]]:
+    """Chunks of at most 16 rules and 128 matches; a rule with more than 64 matches becomes several rules."""
+    flat: list[dict] = []
+    for r in rules:
+        matches = r.get("matches") or []
+        if len(matches) <= MAX_RULE_MATCHES:
+            flat.append(r)
+            continue
+        for i in range(0, len(matches), MAX_RULE_MATCHES):
+            part = copy.copy(r)
+            part["matches"] = matches[i:i + MAX_RULE_MATCHES]
+            flat.append(part)
+    chunks: list[list[dict]] = [[]]
+    count = 0
+    for r in flat:
+        n = max(len(r.get("matches") or []), 1)
+        if len(chunks[-1]) >= MAX_RULES or count + n > MAX_MATCHES:
+            chunks.append([])
+            count = 0
+        chunks[-1].append(r)
+        count += n
+    return chunks

@@ -1,0 +1,1 @@
+"""Vendor mapping tables (YAML data), shipped inside the package."""

@@ -1,0 +1,401 @@
+"""Tests for converter.validate: CRD schema, defaulting and CEL validation without a cluster."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from converter.validate import (
+    CEL_UNEVALUATED,
+    CRDSet,
+    SchemaError,
+    compile_rule,
+    load_crds,
+    validate_documents,
+)
+
+GW = "gateway.networking.k8s.io"
+
+
+@pytest.fixture(scope="session")
+def crd_root(shared_dir: Path) -> Path:
+    root = shared_dir / "gateway-api" / "v1.6.1"
+    if not root.is_dir():
+        pytest.skip(f"Gateway API v1.6.1 CRDs not found at {root}")
+    return root
+
+
+@pytest.fixture(scope="session")
+def standard(crd_root: Path) -> CRDSet:
+    return load_crds([crd_root / "standard"])
+
+
+@pytest.fixture(scope="session")
+def experimental(crd_root: Path) -> CRDSet:
+    return load_crds([crd_root / "experimental"])
+
+
+def obj(kind: str, spec: dict[str, Any], version: str = "v1", name: str = "demo") -> dict[str, Any]:
+    return {
+        "apiVersion": f"{GW}/{version}",
+        "kind": kind,
+        "metadata": {"name": name, "namespace": "default"},
+        "spec": spec,
+    }
+
+
+def httproute(*rules: dict[str, Any], **spec: Any) -> dict[str, Any]:
+    body = {"parentRefs": [{"name": "gw"}], "hostnames": ["example.com"]}
+    body["rules"] = list(rules) or [rule()]
+    body.update(spec)
+    return obj("HTTPRoute", body)
+
+
+def rule(**fields: Any) -> dict[str, Any]:
+    base: dict[str, Any] = {
+        "matches": [{"path": {"type": "PathPrefix", "value": "/"}}],
+        "backendRefs": [{"name": "web", "port": 80}],
+    }
+    base.update(fields)
+    return base
+
+
+def gateway(*listeners: dict[str, Any]) -> dict[str, Any]:
+    return obj("Gateway", {"gatewayClassName": "example", "listeners": list(listeners)})
+
+
+HTTPS_LISTENER = {
+    "name": "https",
+    "port": 443,
+    "protocol": "HTTPS",
+    "hostname": "example.com",
+    "tls": {"mode": "Terminate", "certificateRefs": [{"name": "cert"}]},
+}
+
+
+def messages(errors: list[SchemaError]) -> str:
+    return "\n".join(str(e) for e in errors)
+
+
+def assert_valid(crds: CRDSet, manifest: dict[str, Any]) -> None:
+    errors = crds.validate(manifest)
+    assert errors == [], messages(errors)
+
+
+def assert_invalid(crds: CRDSet, manifest: dict[str, Any], path: str, text: str, *, cel_rule: bool = False) -> None:
+    errors = crds.validate(manifest)
+    hits = [e for e in errors if e.path == path and text in e.message]
+    assert hits, f"expected {path!r}: {text!r}; got:\n{messages(errors)}"
+    assert not any(CEL_UNEVALUATED in e.message for e in errors), messages(errors)
+    if cel_rule:
+        assert all(h.rule for h in hits)
+
+
+VALID = {
+    "HTTPRoute": httproute(),
+    "Gateway": gateway({"name": "http", "port": 80, "protocol": "HTTP"}, HTTPS_LISTENER),
+    "GatewayClass": {
+        "apiVersion": f"{GW}/v1",
+        "kind": "GatewayClass",
+        "metadata": {"name": "example"},
+        "spec": {"controllerName": "example.com/gateway-controller"},
+    },
+    "ReferenceGrant": obj(
+        "ReferenceGrant",
+        {"from": [{"group": GW, "kind": "HTTPRoute", "namespace": "apps"}], "to": [{"group": "", "kind": "Service"}]},
+        version="v1beta1",
+    ),
+    "BackendTLSPolicy": obj(
+        "BackendTLSPolicy",
+        {
+            "targetRefs": [{"group": "", "kind": "Service", "name": "web"}],
+            "validation": {
+                "caCertificateRefs": [{"group": "", "kind": "ConfigMap", "name": "ca"}],
+                "hostname": "web.example.com",
+            },
+        },
+    ),
+    "TLSRoute": obj(
+        "TLSRoute",
+        {
+            "parentRefs": [{"name": "gw", "sectionName": "tls"}],
+            "hostnames": ["tls.example.com"],
+            "rules": [{"backendRefs": [{"name": "tls-backend", "port": 443}]}],
+        },
+    ),
+    "GRPCRoute": obj(
+        "GRPCRoute",
+        {
+            "parentRefs": [{"name": "gw"}],
+            "hostnames": ["grpc.example.com"],
+            "rules": [
+                {
+                    "matches": [{"method": {"service": "helloworld.Greeter", "method": "SayHello"}}],
+                    "backendRefs": [{"name": "grpc", "port": 9000}],
+                }
+            ],
+        },
+    ),
+    "ListenerSet": obj(
+        "ListenerSet",
+        {
+            "parentRef": {"name": "gw"},
+            "listeners": [{"name": "extra", "port": 8080, "protocol": "HTTP", "hostname": "extra.example.com"}],
+        },
+    ),
+}
+
+
+# ----------------------------------------------------------------------------- loading and CEL support
+
+
+def test_load_indexes_served_versions_only(standard: CRDSet, experimental: CRDSet) -> None:
+    assert standard.knows(f"{GW}/v1", "HTTPRoute")
+    assert standard.knows(f"{GW}/v1beta1", "ReferenceGrant")
+    assert not standard.knows(f"{GW}/v1alpha2", "TLSRoute")  # deprecated, served: false on standard
+    assert experimental.knows(f"{GW}/v1alpha2", "TLSRoute")
+    assert not standard.knows("v1", "Service")
+    assert experimental.knows("gateway.networking.x-k8s.io/v1alpha1", "XBackendTrafficPolicy")
+
+
+def test_load_install_yaml_ignores_other_kinds(crd_root: Path, tmp_path: Path, standard: CRDSet) -> None:
+    parts = [p.read_text() for p in sorted((crd_root / "standard").glob("*.yaml"))]
+    parts.append(yaml.safe_dump({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "gateway-system"}}))
+    install = tmp_path / "install.yaml"
+    install.write_text("\n---\n".join(parts))
+    assert load_crds([install]).kinds() == standard.kinds()
+
+
+def test_every_rule_compiles(standard: CRDSet, experimental: CRDSet) -> None:
+    rules = set(standard.rules()) | set(experimental.rules())
+    assert len(rules) > 80
+    failures = {}
+    for text in rules:
+        try:
+            compile_rule(text)
+        except ValueError as exc:
+            failures[text] = str(exc)
+    assert failures == {}
+
+
+def test_unsupported_cel_is_reported_not_passed() -> None:
+    crd = {
+        "kind": "CustomResourceDefinition",
+        "spec": {
+            "group": "example.com",
+            "names": {"kind": "Widget"},
+            "scope": "Namespaced",
+            "versions": [
+                {
+                    "name": "v1",
+                    "served": True,
+                    "schema": {
+                        "openAPIV3Schema": {
+                            "type": "object",
+                            "properties": {
+                                "spec": {
+                                    "type": "object",
+                                    "properties": {"size": {"type": "string"}},
+                                    "x-kubernetes-validations": [
+                                        {"rule": "quantity(self.size).isLessThan(quantity('1Gi'))"},
+                                        {"rule": "self == oldSelf"},  # transition rule: skipped on create
+                                    ],
+                                }
+                            },
+                        }
+                    },
+                }
+            ],
+        },
+    }
+    widget = {"apiVersion": "example.com/v1", "kind": "Widget", "metadata": {"name": "w"}, "spec": {"size": "1"}}
+    errors = CRDSet([crd]).validate(widget)
+    assert len(errors) == 1 and errors[0].message.startswith(CEL_UNEVALUATED), messages(errors)
+    assert errors[0].path == "spec"
+
+
+# ----------------------------------------------------------------------------- valid objects
+
+
+@pytest.mark.parametrize("kind", sorted(VALID))
+def test_valid_objects_pass_on_standard(standard: CRDSet, kind: str) -> None:
+    assert_valid(standard, VALID[kind])
+
+
+@pytest.mark.parametrize("kind", sorted(VALID))
+def test_valid_objects_pass_on_experimental(experimental: CRDSet, kind: str) -> None:
+    assert_valid(experimental, VALID[kind])
+
+
+def test_defaults_are_applied_before_cel(standard: CRDSet) -> None:
+    # No path in the match: the API server defaults it to PathPrefix "/", which satisfies the
+    # ReplacePrefixMatch rule (exactly one match with a PathPrefix path).
+    redirect = {"type": "URLRewrite", "urlRewrite": {"path": {"type": "ReplacePrefixMatch", "replacePrefixMatch": "/"}}}
+    assert_valid(standard, httproute(rule(matches=[{"headers": [{"name": "x", "value": "y"}]}], filters=[redirect])))
+    assert_valid(standard, httproute(rule(matches=[{}])))
+    assert_valid(standard, httproute({"backendRefs": [{"name": "web", "port": 80}]}))
+
+
+def test_input_is_not_modified(standard: CRDSet) -> None:
+    route = httproute(rule(matches=[{}]))
+    before = copy.deepcopy(route)
+    standard.validate(route)
+    assert route == before
+
+
+def test_parent_refs_namespace_is_escaped_for_cel(standard: CRDSet) -> None:
+    refs = [{"name": "gw", "namespace": "a"}, {"name": "gw", "namespace": "b"}]
+    assert_valid(standard, httproute(parentRefs=refs))
+    dup = [{"name": "gw", "namespace": "a"}, {"name": "gw", "namespace": "a"}]
+    assert_invalid(standard, httproute(parentRefs=dup), "spec.parentRefs", "sectionName must be unique", cel_rule=True)
+
+
+def test_null_optional_fields_are_pruned(standard: CRDSet) -> None:
+    assert_valid(standard, httproute(hostnames=None))
+
+
+# ----------------------------------------------------------------------------- HTTPRoute failures
+
+
+def test_too_many_rules(standard: CRDSet) -> None:
+    assert_invalid(standard, httproute(*[rule() for _ in range(17)]), "spec.rules", "at most 16")
+
+
+def test_too_many_matches_in_total(standard: CRDSet) -> None:
+    def matches(n: int) -> list[dict[str, Any]]:
+        return [{"path": {"type": "PathPrefix", "value": f"/p{i}"}} for i in range(n)]
+
+    ok = httproute(*[rule(matches=matches(8)) for _ in range(16)])
+    assert_valid(standard, ok)
+    too_many = httproute(*[rule(matches=matches(9 if i == 0 else 8)) for i in range(16)])
+    assert_invalid(standard, too_many, "spec.rules", "128", cel_rule=True)
+
+
+def test_redirect_with_backend_refs(standard: CRDSet) -> None:
+    redirect = {"type": "RequestRedirect", "requestRedirect": {"statusCode": 301, "scheme": "https"}}
+    assert_valid(standard, httproute({"filters": [redirect]}))
+    assert_invalid(standard, httproute(rule(filters=[redirect])), "spec.rules[0]", "RequestRedirect", cel_rule=True)
+
+
+def test_replace_prefix_match_with_exact_match(standard: CRDSet) -> None:
+    rewrite = {"type": "URLRewrite", "urlRewrite": {"path": {"type": "ReplacePrefixMatch", "replacePrefixMatch": "/"}}}
+    exact = rule(matches=[{"path": {"type": "Exact", "value": "/api"}}], filters=[rewrite])
+    assert_invalid(standard, httproute(exact), "spec.rules[0]", "PathPrefix", cel_rule=True)
+
+
+def test_two_url_rewrites(standard: CRDSet) -> None:
+    rewrite = {"type": "URLRewrite", "urlRewrite": {"hostname": "example.org"}}
+    assert_invalid(
+        standard, httproute(rule(filters=[rewrite, rewrite])), "spec.rules[0].filters", "URLRewrite", cel_rule=True
+    )
+
+
+def test_path_with_double_slash(standard: CRDSet) -> None:
+    bad = rule(matches=[{"path": {"type": "PathPrefix", "value": "/a//b"}}])
+    assert_invalid(standard, httproute(bad), "spec.rules[0].matches[0].path", "//", cel_rule=True)
+
+
+def test_service_backend_without_port(standard: CRDSet) -> None:
+    no_port = rule(backendRefs=[{"name": "web"}])
+    assert_invalid(standard, httproute(no_port), "spec.rules[0].backendRefs[0]", "port", cel_rule=True)
+    assert_valid(standard, httproute(rule(backendRefs=[{"group": "example.com", "kind": "Bucket", "name": "b"}])))
+
+
+def test_retry_is_unknown_on_standard_only(standard: CRDSet, experimental: CRDSet) -> None:
+    route = httproute(rule(retry={"attempts": 2}))
+    assert_invalid(standard, route, "spec.rules[0].retry", 'unknown field "retry"')
+    assert_valid(experimental, route)
+
+
+def test_duplicate_header_match_names(standard: CRDSet) -> None:
+    headers = [{"name": "x-env", "value": "a"}, {"name": "x-env", "value": "b"}]
+    route = httproute(rule(matches=[{"path": {"type": "PathPrefix", "value": "/"}, "headers": headers}]))
+    assert_invalid(standard, route, "spec.rules[0].matches[0].headers[1]", "Duplicate value")
+
+
+def test_ip_hostname_rejected_on_tlsroute(standard: CRDSet) -> None:
+    route = copy.deepcopy(VALID["TLSRoute"])
+    route["spec"]["hostnames"] = ["10.0.0.1"]
+    assert_invalid(standard, route, "spec.hostnames", "IP", cel_rule=True)
+
+
+def test_enum_error_blocks_cel(standard: CRDSet) -> None:
+    bad = rule(matches=[{"path": {"type": "Glob", "value": "a//b"}}])
+    errors = standard.validate(httproute(bad))
+    assert [e.path for e in errors] == ["spec.rules[0].matches[0].path.type", ""], messages(errors)
+    assert "not checked" in errors[1].message
+
+
+# ----------------------------------------------------------------------------- Gateway failures
+
+
+def test_https_listener_without_certificates(standard: CRDSet) -> None:
+    listener = {**HTTPS_LISTENER, "tls": {"mode": "Terminate"}}
+    assert_invalid(standard, gateway(listener), "spec.listeners[0].tls", "certificateRefs", cel_rule=True)
+    defaulted_mode = {**HTTPS_LISTENER, "tls": {}}
+    assert_invalid(standard, gateway(defaulted_mode), "spec.listeners[0].tls", "certificateRefs", cel_rule=True)
+
+
+def test_duplicate_listener_names(standard: CRDSet) -> None:
+    dup = gateway({"name": "web", "port": 80, "protocol": "HTTP"}, {"name": "web", "port": 8080, "protocol": "HTTP"})
+    errors = standard.validate(dup)
+    assert any(e.path.startswith("spec.listeners") for e in errors), messages(errors)
+    assert any("Duplicate value" in e.message or "name must be unique" in e.message for e in errors)
+
+
+def test_gateway_address_formats(standard: CRDSet) -> None:
+    ok = gateway({"name": "http", "port": 80, "protocol": "HTTP"})
+    ok["spec"]["addresses"] = [{"type": "IPAddress", "value": "192.0.2.1"}, {"value": "2001:db8::1"}]
+    assert_valid(standard, ok)
+    bad = copy.deepcopy(ok)
+    bad["spec"]["addresses"] = [{"type": "IPAddress", "value": "192.0.2.300"}]
+    assert_invalid(standard, bad, "spec.addresses[0]", "oneOf")
+
+
+# ----------------------------------------------------------------------------- metadata, kinds, documents
+
+
+@pytest.mark.parametrize("name", ["Bad_Name", "-web", "a" * 254, ""])
+def test_bad_metadata_name(standard: CRDSet, name: str) -> None:
+    route = httproute()
+    route["metadata"]["name"] = name
+    assert any(e.path == "metadata.name" for e in standard.validate(route))
+
+
+def test_bad_namespace_and_missing_name(standard: CRDSet) -> None:
+    route = httproute()
+    route["metadata"] = {"namespace": "Bad.NS"}
+    paths = {e.path for e in standard.validate(route)}
+    assert {"metadata.name", "metadata.namespace"} <= paths
+
+
+def test_experimental_only_kind_unknown_on_standard(standard: CRDSet, experimental: CRDSet) -> None:
+    policy = {
+        "apiVersion": "gateway.networking.x-k8s.io/v1alpha1",
+        "kind": "XBackendTrafficPolicy",
+        "metadata": {"name": "policy", "namespace": "default"},
+        "spec": {"targetRefs": [{"group": "", "kind": "Service", "name": "web"}]},
+    }
+    assert [e.message for e in standard.validate(policy)] == [
+        'no matches for kind "XBackendTrafficPolicy" in version "gateway.networking.x-k8s.io/v1alpha1"'
+    ]
+    assert_valid(experimental, policy)
+
+
+def test_experimental_only_version_unknown_on_standard(standard: CRDSet, experimental: CRDSet) -> None:
+    route = obj("TLSRoute", {"parentRefs": [{"name": "gw"}], "hostnames": ["a.example.com"]}, version="v1alpha2")
+    route["spec"]["rules"] = [{"backendRefs": [{"name": "b", "port": 443}]}]
+    assert "no matches for kind" in messages(standard.validate(route))
+    assert_valid(experimental, route)
+
+
+def test_validate_documents_skips_core_kinds(standard: CRDSet) -> None:
+    service = {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "web"}, "spec": {"bogus": 1}}
+    xpolicy = {"apiVersion": "gateway.networking.x-k8s.io/v1alpha1", "kind": "XMesh", "metadata": {"name": "m"}}
+    bad_route = httproute(rule(retry={"attempts": 1}))
+    result = validate_documents([service, VALID["HTTPRoute"], None, xpolicy, bad_route], standard)  # type: ignore[list-item]
+    assert [(i, e.path) for i, e in result] == [(3, ""), (4, "spec.rules[0].retry")]
