@@ -153,3 +153,17 @@ def reference_grant(name: str, namespace: str, from_kind: str, from_ns: str, sec
             "metadata": {"name": name, "namespace": namespace},
             "spec": {"from": [{"group": "gateway.networking.k8s.io", "kind": from_kind, "namespace": from_ns}],
                      "to": [{"group": "", "kind": "Secret", "name": s} for s in secrets]}}
+
+
+def backend_tls_policy(name: str, namespace: str, service: str, tls: dict, ing: Ingress) -> dict:
+    """BackendTLSPolicy for a Service: `tls` = {"hostname": ..., "ca": "System" | [{"kind", "name"}]}."""
+    validation: dict[str, Any] = {}
+    ca = tls.get("ca") or "System"
+    if ca == "System":
+        validation["wellKnownCACertificates"] = "System"
+    else:
+        validation["caCertificateRefs"] = [{"group": "", "kind": c.get("kind", "ConfigMap"), "name": c["name"]}
+                                           for c in ca]
+    validation["hostname"] = tls.get("hostname") or f"{service}.{namespace or 'default'}.svc"
+    return {"apiVersion": API, "kind": "BackendTLSPolicy", "metadata": metadata(name, namespace, ing),
+            "spec": {"targetRefs": [{"group": "", "kind": "Service", "name": service}], "validation": validation}}

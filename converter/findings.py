@@ -102,6 +102,14 @@ CODES: dict[str, Code] = _codes(
 )
 
 
+def register(*rows: tuple[str, str, str]) -> None:
+    """Add finding codes (code, severity, summary) from a vendor module; a code is registered once."""
+    for code in _codes(*rows).values():
+        if code.code in CODES and CODES[code.code] != code:
+            raise ValueError(f"finding code {code.code!r} registered twice with different meanings")
+        CODES[code.code] = code
+
+
 @dataclass(slots=True)
 class Finding:
     """One thing to tell about the conversion; `code` is a key of CODES."""

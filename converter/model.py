@@ -100,7 +100,9 @@ class Rule:
     timeouts: dict | None = None
     retry: dict | None = None  # experimental
     session: dict | None = None  # experimental sessionPersistence
-    https_redirect: int | None = None  # HTTP requests get a redirect to https with this code
+    https_redirect: int | None = None  # on a TLS host, HTTP requests get a redirect to https with this code
+    serve_http: bool = True  # served (or redirected) on the plain HTTP listener
+    serve_https: bool = True  # served on the HTTPS listener when the host has TLS
     hsts: str | None = None  # Strict-Transport-Security value added to HTTPS responses
     protocol: str = "http"  # http | grpc
     default: bool = False  # from spec.defaultBackend

@@ -80,8 +80,11 @@ class Planner:
         self.opts = ctx.options
         self.gateways: dict[tuple[str, str], GatewayPlan] = {}
         self.routes: list[RoutePlan] = []
+        self.tls_routes: list[RoutePlan] = []
         self.names = Allocator()
         self.tls: dict[tuple[str, str], HostTLS] = {}
+        self.passthrough: set[tuple[str, str]] = set()  # (scope, host) whose TLS connections are passed through
+        self.backend_tls: dict[tuple[str, str], tuple[dict, Ingress]] = {}
 
     # -- gateways and TLS ------------------------------------------------------------------------------------------
 
@@ -103,6 +106,8 @@ class Planner:
         for ing in sorted(ingresses, key=Ingress.order_key):
             vendor = get_vendor(ing.vendor)
             scope = self.scope(ing)
+            if ing.passthrough:
+                self.passthrough.update((scope, h) for h in ing.hosts if h)
             listed = {h for t in ing.tls for h in t.hosts}
             for t in ing.tls:
                 for h in t.hosts:
@@ -127,7 +132,7 @@ class Planner:
     def certificate(self, ing: Ingress, host: str) -> tuple[str, str] | None:
         """The Secret that serves `host` over TLS, or None when the host has no TLS (or no usable certificate)."""
         info = self.host_tls(ing, host)
-        if not info.tls or not host:
+        if not info.tls or not host or (self.scope(ing), host) in self.passthrough:
             return None
         if info.cert:
             if info.owner != ing.key and info.cert[0] != ing.namespace:
@@ -149,6 +154,9 @@ class Planner:
     def plan_ingress(self, ing: Ingress) -> None:
         gw = self.gateway_for(ing)
         rules = [r for r in ing.rules if not r.dropped]
+        self.collect_backend_tls(ing, rules)
+        if ing.passthrough:
+            self.plan_passthrough(ing, gw, rules)
         groups: dict[str, list] = {}
         for kind, proto in (("HTTPRoute", "http"), ("GRPCRoute", "grpc")):
             for host in _hosts(rules, proto):
@@ -170,15 +178,61 @@ class Planner:
                 self.routes.append(RoutePlan(kind, ing, base + suffix if len(sides) == 2 else base,
                                              hosts, rule_dicts, sections, gw))
 
+    def plan_passthrough(self, ing: Ingress, gw: GatewayPlan, rules: list[Rule]) -> None:
+        """TLS passthrough: a TLS listener per host and a TLSRoute to the backend of the host's root path."""
+        hosts = [h for h in ing.hosts if h]
+        if not hosts:
+            self.ctx.report(ing, "annotation-unsupported", "TLS passthrough needs a host (SNI); the host-less "
+                            "rules are not passed through")
+            return
+        backends = []
+        for host in hosts:
+            root = [r for r in rules if r.host == host and r.backends and r.matches and r.matches[0].path == "/"]
+            pick = (root or [r for r in rules if r.host == host and r.backends])[:1]
+            for r in pick:
+                ref = {"name": r.backends[0].name, "port": r.backends[0].port}
+                if ref not in backends:
+                    backends.append(ref)
+        if not backends:
+            self.ctx.report(ing, "backend-missing", "TLS passthrough has no backend to pass connections to")
+            return
+        sections = []
+        for host in hosts:
+            lst = gw.listener(listener_name("tls", host), 443, "TLS", host, mode="Passthrough")
+            lst.namespaces.add(ing.namespace)
+            sections.append((host, lst.name))
+        self.tls_routes.append(RoutePlan("TLSRoute", ing, ing.name, hosts, [{"backendRefs": backends[:16]}],
+                                         sections, gw))
+
+    def collect_backend_tls(self, ing: Ingress, rules: list[Rule]) -> None:
+        for r in rules:
+            for b in r.backends:
+                if b.tls is None or b.kind != "Service":
+                    continue
+                key = (ing.namespace, b.name)
+                if key not in self.backend_tls:
+                    self.backend_tls[key] = (b.tls, ing)
+                elif self.backend_tls[key][0] != b.tls:
+                    self.ctx.report(ing, "backend-protocol", f"service {b.name!r} is given other backend TLS "
+                                    f"settings by Ingress {self.backend_tls[key][1].key}; that one is kept")
+
+    def backend_tls_policies(self) -> list[dict]:
+        out = []
+        for (ns, svc), (tls, ing) in sorted(self.backend_tls.items()):
+            name = self.names.take("BackendTLSPolicy", ns, f"{svc}-backend-tls", seed=f"{ns}/{svc}")
+            out.append(emit.backend_tls_policy(name, ns, svc, tls, ing))
+        return out
+
     def sides(self, ing: Ingress, gw: GatewayPlan, host: str, rules: list[Rule], kind: str) -> list:
         """[(listener protocol, rule dicts)] for the HTTPS side (if the host has TLS) and the HTTP side."""
-        cert = self.certificate(ing, host) if rules else None
+        cert = self.certificate(ing, host) if any(r.serve_https for r in rules) else None
         grpc = kind == "GRPCRoute"
+        plain = [r for r in rules if r.serve_http]
         if cert is None:
-            return [("http", [emit.rule(r, grpc=grpc) for r in rules])]
-        https = [emit.rule(r, hsts=True, grpc=grpc) for r in rules]
-        http = [emit.http_side_rule(r, grpc=grpc) for r in rules]
-        if any(r.https_redirect for r in rules):
+            return [("http", [emit.rule(r, grpc=grpc) for r in plain])]
+        https = [emit.rule(r, hsts=True, grpc=grpc) for r in rules if r.serve_https]
+        http = [emit.http_side_rule(r, grpc=grpc) for r in plain]
+        if any(r.https_redirect for r in plain):
             self.ctx.report(ing, "tls-redirect", f"HTTP requests for {host!r} are redirected to HTTPS "
                             f"({', '.join(sorted({str(r.https_redirect) for r in rules if r.https_redirect}))})",
                             line=ing.obj.line)
@@ -207,6 +261,11 @@ class Planner:
             out += emit.gateway(gw)
         for rp in self.routes:
             out += self.route_objects(rp)
+        for rp in self.tls_routes:
+            name = self.names.take("TLSRoute", rp.ingress.namespace, rp.base, seed=rp.ingress.key)
+            out.append(emit.route("TLSRoute", name, rp.ingress, rp.hostnames[:1024],
+                                  [_public(p) for p in self.parent_refs(rp)], rp.rules))
+        out += self.backend_tls_policies()
         out += self.reference_grants()
         return out
 

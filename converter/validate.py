@@ -302,15 +302,25 @@ _CEL_BUILTINS = frozenset({
 })
 # fmt: on
 _CEL_KNOWN = _CEL_BUILTINS | {name.rpartition(".")[2] for name in _CEL_FUNCTIONS}
-_local = threading.local()
+_local = threading.local()  # per-thread CEL contexts
 
 
-def _cel_context() -> cel.Context:
-    """A per-thread context with the extension functions registered (contexts are not thread-safe)."""
-    ctx = getattr(_local, "ctx", None)
+def _cel_context(functions: frozenset[str]) -> cel.Context:
+    """A per-thread context with ``functions`` registered (contexts are not thread-safe).
+
+    Registering only the functions a kind's rules use keeps ``add_variable`` + ``execute`` cheap.
+    """
+    cache: dict[frozenset[str], cel.Context] = _local.__dict__.setdefault("contexts", {})
+    ctx = cache.get(functions)
     if ctx is None:
-        ctx = _local.ctx = cel.Context(functions=_CEL_FUNCTIONS)
+        ctx = cache[functions] = cel.Context(functions={name: _CEL_FUNCTIONS[name] for name in functions})
     return ctx
+
+
+def _functions_used(programs: Iterable[cel.Program]) -> frozenset[str]:
+    """The registered extension functions (full dotted names) that ``programs`` call."""
+    called = {name for program in programs for name in program.functions()}
+    return frozenset(name for name in _CEL_FUNCTIONS if name.rpartition(".")[2] in called)
 
 
 @cache
@@ -448,22 +458,21 @@ _PY_TYPES: dict[str, type | tuple[type, ...]] = {
 }
 
 
-def _eval_node(value: Any, node: _CelNode, path: str, out: list[SchemaError]) -> None:
+def _eval_node(value: Any, node: _CelNode, path: str, out: list[SchemaError], ctx: cel.Context) -> None:
     """Evaluate the rules at ``node`` and below; ``value`` is the CEL view of the data."""
     if node.rules and (node.type is None or isinstance(value, _PY_TYPES.get(node.type, object))):
-        ctx = _cel_context()
         ctx.add_variable("self", value)
         out.extend(err for rule in node.rules if (err := _check_rule(rule, ctx, path)) is not None)
     if isinstance(value, dict):
         for name, (cel_name, child) in node.props.items():
             if child is not None and child.has_rules and cel_name in value:
-                _eval_node(value[cel_name], child, _join(path, name), out)
+                _eval_node(value[cel_name], child, _join(path, name), out, ctx)
         if node.values is not None and node.values.has_rules:
             for key, val in value.items():
-                _eval_node(val, node.values, _join(path, str(key)), out)
+                _eval_node(val, node.values, _join(path, str(key)), out, ctx)
     elif isinstance(value, list) and node.items is not None and node.items.has_rules:
         for index, item in enumerate(value):
-            _eval_node(item, node.items, _join(path, index), out)
+            _eval_node(item, node.items, _join(path, index), out, ctx)
 
 
 def _check_rule(rule: _Rule, ctx: cel.Context, path: str) -> SchemaError | None:
@@ -666,7 +675,7 @@ def _short_json(value: Any) -> str:
 
 
 def _copy_json(value: Any) -> Any:
-    """Deep copy of JSON-like data (YAML timestamps become RFC 3339 strings)."""
+    """Deep copy of JSON-like data with plain Python types (YAML timestamps become RFC 3339 strings)."""
     if isinstance(value, dict):
         return {str(k): _copy_json(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
@@ -676,7 +685,17 @@ def _copy_json(value: Any) -> Any:
         return value.isoformat().replace("+00:00", "Z")
     if isinstance(value, date):
         return value.isoformat()
+    if isinstance(value, (str, int, float)) and type(value) not in (str, int, float, bool):
+        return _plain_scalar(value)  # e.g. ruamel.yaml's ScalarFloat, ScalarBoolean, LiteralScalarString
     return value
+
+
+def _plain_scalar(value: str | int | float) -> str | int | float | bool:
+    if isinstance(value, str):
+        return str(value)
+    if isinstance(value, float):
+        return float(value)
+    return bool(value) if type(value).__name__ == "ScalarBoolean" else int(value)
 
 
 def _apply_defaults(value: Any, schema: Mapping[str, Any]) -> None:
@@ -722,6 +741,7 @@ class _Compiled:
     namespaced: bool
     validator: Any
     cel_root: _CelNode | None
+    functions: frozenset[str]
 
 
 class CRDSet:
@@ -798,7 +818,20 @@ def _compile_served(served: _Served) -> _Compiled:
     props["metadata"] = {"type": "object", "x-kubernetes-preserve-unknown-fields": True}  # checked separately
     schema["properties"] = props
     validator = _SchemaValidator(_to_jsonschema(schema), format_checker=_FORMAT_CHECKER)
-    return _Compiled(schema, served.namespaced, validator, _build_cel_node(schema))
+    cel_root = _build_cel_node(schema)
+    programs = [r.program for r in _iter_cel_rules(cel_root) if r.program is not None]
+    programs += [compile_rule(r.message_expression) for r in _iter_cel_rules(cel_root) if r.message_expression]
+    return _Compiled(schema, served.namespaced, validator, cel_root, _functions_used(programs))
+
+
+def _iter_cel_rules(node: _CelNode | None) -> Iterator[_Rule]:
+    if node is None:
+        return
+    yield from node.rules
+    for _, child in node.props.values():
+        yield from _iter_cel_rules(child)
+    yield from _iter_cel_rules(node.items)
+    yield from _iter_cel_rules(node.values)
 
 
 def _validate_object(doc: dict[str, Any], kind: _Compiled) -> list[SchemaError]:
@@ -814,7 +847,8 @@ def _validate_object(doc: dict[str, Any], kind: _Compiled) -> list[SchemaError]:
         if blocking:
             errors.append(SchemaError("", _NOT_CHECKED))
         else:
-            _eval_node(_cel_view(doc, kind.cel_root), kind.cel_root, "", errors)
+            ctx = _cel_context(kind.functions)
+            _eval_node(_cel_view(doc, kind.cel_root), kind.cel_root, "", errors, ctx)
     return errors
 
 

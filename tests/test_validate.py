@@ -399,3 +399,144 @@ def test_validate_documents_skips_core_kinds(standard: CRDSet) -> None:
     bad_route = httproute(rule(retry={"attempts": 1}))
     result = validate_documents([service, VALID["HTTPRoute"], None, xpolicy, bad_route], standard)  # type: ignore[list-item]
     assert [(i, e.path) for i, e in result] == [(3, ""), (4, "spec.rules[0].retry")]
+
+
+# ----------------------------------------------------------------------------- experimental features (CEL coverage)
+
+XGW = "gateway.networking.x-k8s.io/v1alpha1"
+
+
+def with_spec(manifest: dict[str, Any], *path: str | int, value: Any) -> dict[str, Any]:
+    out = copy.deepcopy(manifest)
+    node = out["spec"]
+    for key in path[:-1]:
+        node = node[key]
+    node[path[-1]] = value
+    return out
+
+
+def filter_route(flt: dict[str, Any]) -> dict[str, Any]:
+    return httproute(rule(filters=[flt]))
+
+
+def mirror(**fields: Any) -> dict[str, Any]:
+    return {"type": "RequestMirror", "requestMirror": {"backendRef": {"name": "shadow", "port": 80}, **fields}}
+
+
+BASE_GW = gateway({"name": "http", "port": 80, "protocol": "HTTP"})
+XBACKEND = {
+    "apiVersion": XGW,
+    "kind": "XBackend",
+    "metadata": {"name": "ext", "namespace": "default"},
+    "spec": {"type": "ExternalHostname", "externalHostname": {"hostname": "api.example.com"}, "port": {"port": 443}},
+}
+XPOLICY = {
+    "apiVersion": XGW,
+    "kind": "XBackendTrafficPolicy",
+    "metadata": {"name": "policy", "namespace": "default"},
+    "spec": {"targetRefs": [{"group": "", "kind": "Service", "name": "web"}]},
+}
+CORS = {"type": "CORS", "cors": {"allowOrigins": ["https://a.example.com"], "allowMethods": ["GET", "POST"]}}
+SESSION = {"sessionName": "s", "type": "Cookie", "cookieConfig": {"lifetimeType": "Permanent"}}
+AUTH = {
+    "type": "ExternalAuth",
+    "externalAuth": {"protocol": "HTTP", "http": {}, "backendRef": {"name": "auth", "port": 80}},
+}
+SAN_POLICY = VALID["BackendTLSPolicy"]
+FRONTEND = {"validation": {"caCertificateRefs": [{"group": "", "kind": "ConfigMap", "name": "ca"}]}}
+PER_PORT = {"port": 443, "tls": FRONTEND}
+
+# (id, manifest, path of the expected error or None when the manifest is valid)
+EXPERIMENTAL_CASES = [
+    ("cors-ok", filter_route(CORS), None),
+    (
+        "cors-star-and-more",
+        filter_route({"type": "CORS", "cors": {"allowOrigins": ["*", "https://a.example.com"]}}),
+        "spec.rules[0].filters[0].cors.allowOrigins",
+    ),
+    ("mirror-fraction-ok", filter_route(mirror(fraction={"numerator": 5, "denominator": 10})), None),
+    (
+        "mirror-fraction-gt-1",
+        filter_route(mirror(fraction={"numerator": 20, "denominator": 10})),
+        "spec.rules[0].filters[0].requestMirror.fraction",
+    ),
+    (
+        "mirror-percent-and-fraction",
+        filter_route(mirror(percent=5, fraction={"numerator": 1})),
+        "spec.rules[0].filters[0].requestMirror",
+    ),
+    ("timeouts-ok", httproute(rule(timeouts={"request": "0s", "backendRequest": "20s"})), None),
+    (
+        "timeouts-backend-longer",
+        httproute(rule(timeouts={"request": "10s", "backendRequest": "20s"})),
+        "spec.rules[0].timeouts",
+    ),
+    ("session-ok", httproute(rule(sessionPersistence={**SESSION, "absoluteTimeout": "1h"})), None),
+    ("session-permanent-no-timeout", httproute(rule(sessionPersistence=SESSION)), "spec.rules[0].sessionPersistence"),
+    (
+        "session-header-with-cookie",
+        httproute(rule(sessionPersistence={**SESSION, "type": "Header"})),
+        "spec.rules[0].sessionPersistence",
+    ),
+    ("external-auth-ok", filter_route(AUTH), None),
+    ("external-auth-wrong-member", filter_route({**AUTH, "type": "RequestHeaderModifier"}), "spec.rules[0].filters[0]"),
+    ("infra-labels-ok", with_spec(BASE_GW, "infrastructure", value={"labels": {"app.kubernetes.io/name": "gw"}}), None),
+    (
+        "infra-labels-bad-key",
+        with_spec(BASE_GW, "infrastructure", value={"labels": {"-bad": "x"}}),
+        "spec.infrastructure.labels",
+    ),
+    (
+        "address-hostname-ok",
+        with_spec(BASE_GW, "addresses", value=[{"type": "Hostname", "value": "lb.example.com"}]),
+        None,
+    ),
+    (
+        "address-hostname-bad",
+        with_spec(BASE_GW, "addresses", value=[{"type": "Hostname", "value": "Bad_Host"}]),
+        "spec.addresses[0]",
+    ),
+    (
+        "san-uri-ok",
+        with_spec(SAN_POLICY, "validation", "subjectAltNames", value=[{"type": "URI", "uri": "spiffe://a/b"}]),
+        None,
+    ),
+    (
+        "san-hostname-missing",
+        with_spec(SAN_POLICY, "validation", "subjectAltNames", value=[{"type": "Hostname"}]),
+        "spec.validation.subjectAltNames[0]",
+    ),
+    ("xbackend-ok", with_spec(XBACKEND, "port", value={"port": 443, "name": "https"}), None),
+    ("xbackend-bad-port-name", with_spec(XBACKEND, "port", value={"port": 443, "name": "HTTPS"}), "spec.port.name"),
+    (
+        "xbackend-cluster-local",
+        with_spec(XBACKEND, "externalHostname", value={"hostname": "a.svc.cluster.local"}),
+        "spec.externalHostname.hostname",
+    ),
+    (
+        "xbackend-client-cert-without-mtls",
+        with_spec(XBACKEND, "tls", value={"mode": "ServerOnly", "clientCertificateRef": {"name": "client"}}),
+        "spec.tls",
+    ),
+    (
+        "frontend-tls-duplicate-port",
+        with_spec(BASE_GW, "tls", value={"frontend": {"default": FRONTEND, "perPort": [PER_PORT, PER_PORT]}}),
+        "spec.tls.frontend.perPort",
+    ),
+    ("xpolicy-ok", XPOLICY, None),
+    (
+        "xpolicy-budget-interval",
+        with_spec(XPOLICY, "retryConstraint", value={"budget": {"interval": "2h"}}),
+        "spec.retryConstraint.budget.interval",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("manifest", "path"), [c[1:] for c in EXPERIMENTAL_CASES], ids=[c[0] for c in EXPERIMENTAL_CASES]
+)
+def test_experimental_features(experimental: CRDSet, manifest: dict[str, Any], path: str | None) -> None:
+    if path is None:
+        assert_valid(experimental, manifest)
+    else:
+        assert_invalid(experimental, manifest, path, "", cel_rule=True)
