@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
+
 from .context import Context, Inventory
 from .model import Backend, Ingress, IngressPath, Obj, TLSEntry
 
 INGRESS_API_VERSIONS = ("networking.k8s.io/v1", "networking.k8s.io/v1beta1", "extensions/v1beta1")
 CLASS_ANNOTATION = "kubernetes.io/ingress.class"
+_DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
 DEFAULT_CLASS_ANNOTATION = "ingressclass.kubernetes.io/is-default-class"
 
 
@@ -28,6 +31,9 @@ def normalize(obj: Obj) -> Ingress:
     meta = data.get("metadata")
     if not isinstance(meta, dict):
         raise InvalidIngress("metadata is missing", obj.line)
+    if obj.namespace and not _DNS_LABEL.match(obj.namespace):
+        raise InvalidIngress(f"metadata.namespace {obj.namespace!r} is not a valid namespace name (a template "
+                             "placeholder?)", obj.line_of("metadata", "namespace"))
     raw = meta.get("annotations") or {}
     if not isinstance(raw, dict):
         raise InvalidIngress("metadata.annotations is not a mapping", obj.line_of("metadata", "annotations"))

@@ -77,7 +77,11 @@ def convert(loaded: LoadResult | list[Obj], options: Options | None = None) -> R
     objects = planner.objects()
     _apply_accepts(ctx, ingresses)
     ctx.findings.sort(key=Finding.sort_key)
-    statuses += [_status(ctx, ing) for ing in ingresses]
+    by_object: dict[tuple, list[Finding]] = {}
+    for f in ctx.findings:
+        if f.kind == "Ingress":
+            by_object.setdefault((f.file, f.namespace, f.name), []).append(f)
+    statuses += [_status(ing, by_object.get((ing.obj.file, ing.namespace, ing.name), [])) for ing in ingresses]
     statuses.sort(key=lambda s: (s.file, s.line, s.namespace, s.name))
     return Result(objects, ctx.findings, statuses, ingresses, loaded.files)
 
@@ -136,9 +140,7 @@ def _apply_accepts(ctx: Context, ingresses: list[Ingress]) -> None:
             f.accepted = True
 
 
-def _status(ctx: Context, ing: Ingress) -> ObjectStatus:
-    mine = [f for f in ctx.findings if f.file == ing.obj.file and f.namespace == ing.namespace
-            and f.name == ing.name and f.kind == "Ingress"]
+def _status(ing: Ingress, mine: list[Finding]) -> ObjectStatus:
     status = ing.status
     if status == "converted":
         if not any(not r.dropped for r in ing.rules) and not ing.passthrough:

@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 
 from . import emit
 from .context import Context
-from .findings import Finding
+from .findings import Finding, Severity
 from .model import Ingress, Rule
-from .names import Allocator, host_slug, listener_name
+from .names import Allocator, dns_subdomain, host_slug, listener_name
 from .vendors import get as get_vendor
 
 GW_GROUP = "gateway.networking.k8s.io"
@@ -93,7 +93,7 @@ class Planner:
         if self.opts.gateway_mode == "shared":
             key = (self.opts.gateway_namespace or "default", self.opts.gateway or "ing2gw")
         else:
-            key = (ing.namespace, self.opts.gateway or cls)
+            key = (ing.namespace, self.opts.gateway or dns_subdomain(cls, 253))
         if key not in self.gateways:
             self.gateways[key] = GatewayPlan(key[0], key[1], self.opts.gateway_class or cls)
         return self.gateways[key]
@@ -258,7 +258,8 @@ class Planner:
             for cls in sorted({gw.class_name for gw in self.gateways.values()}):
                 out.append(emit.gateway_class(cls, self.opts.controller_name))
         for gw in sorted(self.gateways.values(), key=lambda g: (g.namespace, g.name)):
-            out += emit.gateway(gw)
+            if gw.listeners:
+                out += emit.gateway(gw)
         for rp in self.routes:
             out += self.route_objects(rp)
         for rp in self.tls_routes:
@@ -327,6 +328,12 @@ class Planner:
         for ns in sorted(grants):
             for (kind, from_ns), secrets in sorted(grants[ns].items()):
                 names = sorted(secrets)
+                if not from_ns:
+                    self.ctx.findings.append(Finding(
+                        "tls-cross-namespace", kind="Gateway", severity=Severity.WARNING,
+                        message=f"a namespace-less Gateway uses certificates {names} of namespace {ns!r}: no "
+                        "ReferenceGrant can name it; set the namespaces in the input"))
+                    continue
                 for i in range(0, len(names), MAX_GRANT_TO):
                     name = self.names.take("ReferenceGrant", ns, f"ing2gw-{kind.lower()}-{from_ns}-certificates",
                                            seed=f"{ns}/{kind}/{from_ns}/{i}")
