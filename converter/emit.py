@@ -24,9 +24,9 @@ def rule(r: Rule, *, hsts: bool = False, grpc: bool = False) -> dict:
         matches = [m for m in matches if m]
     if matches:
         out["matches"] = matches
-    filters = copy.deepcopy(r.filters)
+    filters = list(r.filters)
     if hsts and r.hsts:
-        _add_response_header(filters, HSTS_HEADER, r.hsts)
+        filters = _add_response_header(filters, HSTS_HEADER, r.hsts)
     if grpc:
         filters = [f for f in filters if f["type"] in ("RequestHeaderModifier", "ResponseHeaderModifier",
                                                        "RequestMirror", "ExtensionRef")]
@@ -72,16 +72,18 @@ def grpc_match(m: Any) -> dict:
     return out
 
 
-def _add_response_header(filters: list[dict], name: str, value: str) -> None:
-    for f in filters:
+def _add_response_header(filters: list[dict], name: str, value: str) -> list[dict]:
+    """The filters with `name: value` set on responses (unless the rule already sets that header)."""
+    for i, f in enumerate(filters):
         if f["type"] == "ResponseHeaderModifier":
             mod = f["responseHeaderModifier"]
             if any(h["name"].lower() == name.lower() for h in mod.get("set", []) + mod.get("add", [])):
-                return
-            mod.setdefault("set", []).append({"name": name, "value": value})
-            return
-    filters.append({"type": "ResponseHeaderModifier", "responseHeaderModifier": {"set": [{"name": name,
-                                                                                         "value": value}]}})
+                return filters
+            new = copy.deepcopy(f)
+            new["responseHeaderModifier"].setdefault("set", []).append({"name": name, "value": value})
+            return [*filters[:i], new, *filters[i + 1:]]
+    return [*filters, {"type": "ResponseHeaderModifier",
+                       "responseHeaderModifier": {"set": [{"name": name, "value": value}]}}]
 
 
 def metadata(name: str, namespace: str, ing: Ingress | None = None) -> dict:

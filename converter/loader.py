@@ -155,7 +155,9 @@ def _add_document(obj: object, node: yaml.Node, file: str, index: int, result: L
         line=node.start_mark.line + 1 + offset,
         doc=index,
     )
-    if o.kind in LINE_KINDS:
+    if o.kind == "Ingress":
+        o.lines = ingress_lines(node, offset)
+    elif o.kind in LINE_KINDS:
         o.lines = node_lines(node, offset)
     result.objects.append(o)
 
@@ -184,4 +186,34 @@ def node_lines(node: yaml.Node, offset: int = 0) -> dict[tuple, int]:
                 p = (*path, i)
                 lines[p] = v.start_mark.line + 1 + offset
                 stack.append((p, v))
+    return lines
+
+
+def ingress_lines(node: yaml.Node, offset: int = 0) -> dict[tuple, int]:
+    """The lines of an Ingress's metadata and annotation keys, spec fields, rules, paths and TLS entries."""
+    lines: dict[tuple, int] = {}
+
+    def keys(n: yaml.Node | None, path: tuple) -> None:
+        if isinstance(n, yaml.MappingNode):
+            for k, _ in n.value:
+                lines[(*path, k.value)] = k.start_mark.line + 1 + offset
+
+    def items(n: yaml.Node | None, path: tuple) -> list[yaml.Node]:
+        if not isinstance(n, yaml.SequenceNode):
+            return []
+        for i, v in enumerate(n.value):
+            lines[(*path, i)] = v.start_mark.line + 1 + offset
+        return n.value
+
+    meta, spec = _child(node, "metadata"), _child(node, "spec")
+    keys(node, ())
+    keys(meta, ("metadata",))
+    keys(_child(meta, "annotations") if meta else None, ("metadata", "annotations"))
+    keys(spec, ("spec",))
+    if spec is None:
+        return lines
+    items(_child(spec, "tls"), ("spec", "tls"))
+    for i, rule in enumerate(items(_child(spec, "rules"), ("spec", "rules"))):
+        http = _child(rule, "http")
+        items(_child(http, "paths") if http else None, ("spec", "rules", i, "http", "paths"))
     return lines

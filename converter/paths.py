@@ -6,7 +6,8 @@ import re
 
 from .model import Match
 
-_PATH_CHARS = re.compile(r"^(?:[-A-Za-z0-9/._~!$&'()*+,;=:@]|%[0-9a-fA-F]{2})+$")
+_PATH_CHARS = re.compile(r"[-A-Za-z0-9/._~!$&'()*+,;=:@%]+")
+_BAD_PERCENT = re.compile(r"%(?![0-9a-fA-F]{2})")
 _REGEX_META = set("\\^$.|?*+()[]{}")
 
 
@@ -18,7 +19,7 @@ def gateway_path_ok(value: str) -> bool:
         return False
     if value.endswith(("/..", "/.")):
         return False
-    return bool(_PATH_CHARS.match(value))
+    return bool(_PATH_CHARS.fullmatch(value)) and not ("%" in value and _BAD_PERCENT.search(value))
 
 
 def has_regex_meta(value: str) -> bool:

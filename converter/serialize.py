@@ -4,19 +4,86 @@ from __future__ import annotations
 
 import json
 import os
+import re
+from functools import lru_cache
 from typing import Any
 
 import yaml
 
-_Dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+_Resolver = yaml.resolver.Resolver()
+_PLAIN = re.compile(r"^[A-Za-z0-9_/][-A-Za-z0-9_./@=+*]*$")
+# Characters YAML does not allow raw in a double-quoted scalar (non-printable) or reads as line breaks.
+_UNSAFE = re.compile("[\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff\ud800-\udfff]")
+_INDENTS = ["  " * i for i in range(64)]
+
+
+@lru_cache(maxsize=65536)
+def scalar(value: str) -> str:
+    """A string as a YAML scalar: plain when YAML reads it back as the same string, else JSON-style double-quoted."""
+    if _PLAIN.match(value) and _Resolver.resolve(yaml.ScalarNode, value, (True, False)) == "tag:yaml.org,2002:str":
+        return value
+    quoted = json.dumps(value, ensure_ascii=False)
+    return _UNSAFE.sub(lambda m: "\\u%04x" % ord(m.group()), quoted) if _UNSAFE.search(quoted) else quoted
+
+
+def _value(v: Any) -> str:
+    if isinstance(v, str):
+        return scalar(v)
+    if v is True:
+        return "true"
+    if v is False:
+        return "false"
+    if v is None:
+        return "null"
+    if isinstance(v, int):
+        return str(v)
+    if isinstance(v, float):
+        return json.dumps(v)
+    if isinstance(v, dict):
+        return "{}"
+    if isinstance(v, list):
+        return "[]"
+    raise TypeError(f"cannot serialize {type(v).__name__}")
+
+
+def _mapping(d: dict, depth: int, out: list[str], first_prefix: str = "") -> None:
+    pad = _INDENTS[depth]
+    for i, (k, v) in enumerate(d.items()):
+        lead = first_prefix if i == 0 and first_prefix else pad
+        key = scalar(str(k))
+        if isinstance(v, dict) and v:
+            out.append(f"{lead}{key}:\n")
+            _mapping(v, depth + 1, out)
+        elif isinstance(v, list) and v:
+            out.append(f"{lead}{key}:\n")
+            _sequence(v, depth, out)
+        else:
+            out.append(f"{lead}{key}: {_value(v)}\n")
+
+
+def _sequence(items: list, depth: int, out: list[str]) -> None:
+    pad = _INDENTS[depth]
+    for item in items:
+        if isinstance(item, dict) and item:
+            _mapping(item, depth + 1, out, first_prefix=pad + "- ")
+        elif isinstance(item, list) and item:
+            out.append(f"{pad}-\n")
+            _sequence(item, depth + 1, out)
+        else:
+            out.append(f"{pad}- {_value(item)}\n")
 
 
 def to_yaml(objects: list[dict]) -> str:
-    """Multi-document YAML, `---` before each document."""
-    if not objects:
-        return ""
-    return yaml.dump_all(objects, Dumper=_Dumper, sort_keys=False, default_flow_style=False, explicit_start=True,
-                         allow_unicode=True, width=120)
+    """Multi-document YAML, `---` before each document, in block style (the layout PyYAML uses).
+
+    A small emitter for the plain data ing2gw builds (dicts, lists, strings, numbers, booleans): every string goes
+    through `scalar`, which quotes whatever YAML would read back as something else.
+    """
+    out: list[str] = []
+    for obj in objects:
+        out.append("---\n")
+        _mapping(obj, 0, out)
+    return "".join(out)
 
 
 def to_json(objects: list[dict]) -> str:

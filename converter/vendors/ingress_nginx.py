@@ -100,11 +100,20 @@ class IngressNginx(Vendor):
                 tls_hosts.update((cls, h) for h in t.hosts)
             if ing.tls:
                 tls_hosts.update((cls, h) for h in ing.hosts if h)
-        for ing in ingresses:
+        regex_by_cls: dict[str, dict[str, list[str]]] = {}
+        tls_by_cls: dict[str, set[str]] = {}
+        all_by_cls: dict[str, set[str]] = {}
+        for (c, h), askers in asked.items():
+            regex_by_cls.setdefault(c, {})[h] = askers
+        for c, h in tls_hosts:
+            tls_by_cls.setdefault(c, set()).add(h)
+        for c, h in all_hosts:
+            all_by_cls.setdefault(c, set()).add(h)
+        for ing in ingresses:  # shared per class: read-only views of the cross-Ingress facts
             cls = ing.ingress_class or ""
-            ing.extra["regex_hosts"] = {h: asked[(cls, h)] for (c, h) in asked if c == cls}
-            ing.extra["tls_hosts"] = {h for (c, h) in tls_hosts if c == cls}
-            ing.extra["all_hosts"] = {h for (c, h) in all_hosts if c == cls}
+            ing.extra["regex_hosts"] = regex_by_cls.get(cls, {})
+            ing.extra["tls_hosts"] = tls_by_cls.get(cls, set())
+            ing.extra["all_hosts"] = all_by_cls.get(cls, set())
             ing.extra["regex_paths"] = {}
 
     def path_match(self, ctx: Context, ing: Ingress, p: IngressPath) -> Match | None:
