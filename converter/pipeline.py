@@ -142,8 +142,9 @@ def _apply_accepts(ctx: Context, ingresses: list[Ingress]) -> None:
 
 def _status(ing: Ingress, mine: list[Finding]) -> ObjectStatus:
     status = ing.status
+    merged = any(f.code == "canary-merged" for f in mine)  # its rules now live in the primary's routes
     if status == "converted":
-        if not any(not r.dropped for r in ing.rules) and not ing.passthrough:
+        if not any(not r.dropped for r in ing.rules) and not ing.passthrough and not merged:
             status = "failed" if (ing.paths or ing.default_backend) else "converted"
         elif any(f.severity >= Severity.WARNING and f.code not in ("tls-redirect",) for f in mine):
             status = "partial"
