@@ -280,7 +280,8 @@ class Planner:
             for lst in listeners[i:i + MAX_LISTENERS]:
                 lst.owner = set_name
         self.ctx.findings.append(Finding(
-            "listener-split", kind="Gateway", namespace=gw.namespace, name=gw.name, message= f"Gateway {gw.namespace}/{gw.name} needs {len(listeners)} listeners; "
+            "listener-split", kind="Gateway", namespace=gw.namespace, name=gw.name,
+            message=f"Gateway {gw.namespace}/{gw.name} needs {len(listeners)} listeners; "
             f"{len(listeners) - MAX_LISTENERS} are in the ListenerSets {', '.join(gw.listener_sets)}"))
 
     def route_objects(self, rp: RoutePlan) -> list[dict]:

@@ -23,7 +23,7 @@ def scalar(value: str) -> str:
     if _PLAIN.match(value) and _Resolver.resolve(yaml.ScalarNode, value, (True, False)) == "tag:yaml.org,2002:str":
         return value
     quoted = json.dumps(value, ensure_ascii=False)
-    return _UNSAFE.sub(lambda m: "\\u%04x" % ord(m.group()), quoted) if _UNSAFE.search(quoted) else quoted
+    return _UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", quoted) if _UNSAFE.search(quoted) else quoted
 
 
 def _value(v: Any) -> str:
