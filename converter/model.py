@@ -103,6 +103,8 @@ class Rule:
     https_redirect: int | None = None  # on a TLS host, HTTP requests get a redirect to https with this code
     serve_http: bool = True  # served (or redirected) on the plain HTTP listener
     serve_https: bool = True  # served on the HTTPS listener when the host has TLS
+    http_ports: tuple[int, ...] = (80,)  # plain-HTTP listener ports (Traefik entry points, F5 listen-ports)
+    https_ports: tuple[int, ...] = (443,)  # HTTPS listener ports
     hsts: str | None = None  # Strict-Transport-Security value added to HTTPS responses
     protocol: str = "http"  # http | grpc
     default: bool = False  # from spec.defaultBackend

@@ -85,6 +85,7 @@ class Planner:
         self.tls: dict[tuple[str, str], HostTLS] = {}
         self.passthrough: set[tuple[str, str]] = set()  # (scope, host) whose TLS connections are passed through
         self.backend_tls: dict[tuple[str, str], tuple[dict, Ingress]] = {}
+        self._certs: dict[tuple[str, str, str], tuple[str, str] | None] = {}
 
     # -- gateways and TLS ------------------------------------------------------------------------------------------
 
@@ -103,6 +104,7 @@ class Planner:
         return f"{ing.vendor}/{ing.ingress_class or ''}"
 
     def collect_tls(self, ingresses: list[Ingress]) -> None:
+        """Which hosts the controller served over TLS, and with which certificate (oldest Ingress first)."""
         for ing in sorted(ingresses, key=Ingress.order_key):
             vendor = get_vendor(ing.vendor)
             scope = self.scope(ing)
@@ -110,12 +112,12 @@ class Planner:
                 self.passthrough.update((scope, h) for h in ing.hosts if h)
             listed = {h for t in ing.tls for h in t.hosts}
             for t in ing.tls:
-                for h in t.hosts:
+                for h in t.hosts or ing.hosts:  # no hosts: the certificate covers the Ingress's own hosts
                     info = self.tls.setdefault((scope, h), HostTLS())
                     info.tls = True
                     if t.secret and info.cert is None:
                         info.cert, info.owner = (ing.namespace, t.secret), ing.key
-            if ing.tls and vendor.tls_redirect is not None:  # nginx: every rule host gets the default certificate
+            if ing.tls and vendor.tls_all_rule_hosts:  # ingress-nginx: the other rule hosts get its default certificate
                 for h in ing.hosts:
                     if h and h not in listed:
                         self.tls.setdefault((scope, h), HostTLS()).tls = True
@@ -131,27 +133,36 @@ class Planner:
 
     def certificate(self, ing: Ingress, host: str) -> tuple[str, str] | None:
         """The Secret that serves `host` over TLS, or None when the host has no TLS (or no usable certificate)."""
+        key = (ing.obj.file, ing.key, host)
+        if key not in self._certs:
+            self._certs[key] = self._certificate(ing, host)
+        return self._certs[key]
+
+    def _certificate(self, ing: Ingress, host: str) -> tuple[str, str] | None:
         info = self.host_tls(ing, host)
-        if not info.tls or not host or (self.scope(ing), host) in self.passthrough:
+        if not info.tls or (self.scope(ing), host) in self.passthrough:
             return None
         if info.cert:
-            if info.owner != ing.key and info.cert[0] != ing.namespace:
-                pass  # a certificate from another namespace: granted by a ReferenceGrant
             return info.cert
         if self.opts.default_certificate:
             ns, _, name = self.opts.default_certificate.rpartition("/")
             return (ns or ing.namespace, name)
-        redirects = any(r.https_redirect for r in ing.rules if r.host == host)
+        mine = [r for r in ing.rules if r.host == host and not r.dropped]
+        redirects = any(r.https_redirect and r.serve_http for r in mine)
+        plain = any(r.serve_http for r in mine)
+        where = repr(host) if host else "the host-less rules"
         self.ctx.report(ing, "security-not-enforced" if redirects else "tls-default-certificate",
-                        f"host {host!r} was served over TLS with the controller's default certificate"
+                        f"{where} was served over TLS with the controller's default certificate"
                         + (" and its HTTP requests were redirected to HTTPS; without a certificate the output serves "
-                           "it on plain HTTP" if redirects else "; the output serves it on plain HTTP only"),
-                        hint="pass --default-certificate NAMESPACE/NAME (the controller's --default-ssl-certificate)")
+                           "it on plain HTTP" if redirects else "; the output serves it on plain HTTP only" if plain
+                           else "; without a certificate the output does not serve it"),
+                        hint="pass --default-certificate NAMESPACE/NAME (the controller's default certificate)")
         return None
 
     # -- routes ----------------------------------------------------------------------------------------------------
 
     def plan_ingress(self, ing: Ingress) -> None:
+        """Routes for one Ingress: per kind, hosts with the same sides share a route; a side is (protocol, port)."""
         gw = self.gateway_for(ing)
         rules = [r for r in ing.rules if not r.dropped]
         self.collect_backend_tls(ing, rules)
@@ -161,22 +172,58 @@ class Planner:
         for kind, proto in (("HTTPRoute", "http"), ("GRPCRoute", "grpc")):
             for host in _hosts(rules, proto):
                 host_rules = [r for r in rules if r.host == host and r.protocol == proto]
-                sides = self.sides(ing, gw, host, host_rules, kind)
-                key = kind + json.dumps(sides, sort_keys=True)
-                groups.setdefault(key, [kind, sides, []])[2].append(host)
+                routes = self.sides(ing, host, host_rules, kind)
+                key = kind + json.dumps(routes, sort_keys=True)
+                groups.setdefault(key, [kind, routes, []])[2].append(host)
         single = len(groups) == 1
-        for kind, sides, hosts in groups.values():
+        for kind, routes, hosts in groups.values():
             base = ing.name if single else f"{ing.name}-{host_slug(hosts[0]) or 'catch-all'}"
-            for suffix, (section_proto, rule_dicts) in zip(("", "-http"), sides, strict=False):
-                if not rule_dicts:
-                    continue
-                sections = [(h, self.section(gw, ing, h, section_proto)) for h in hosts]
-                if suffix == "" and len(sides) == 2 and sides[1][1] == rule_dicts:
-                    sections += [(h, self.section(gw, ing, h, "http")) for h in hosts]
-                    self.routes.append(RoutePlan(kind, ing, base, hosts, rule_dicts, sections, gw))
+            for n, (sides, rule_dicts) in enumerate(routes):
+                sections = [(h, self.section(gw, ing, h, proto, port)) for proto, port in sides for h in hosts]
+                name = base if n == 0 else f"{base}-{_side_suffix(sides[0])}"
+                self.routes.append(RoutePlan(kind, ing, name, hosts, rule_dicts, sections, gw))
+
+    def sides(self, ing: Ingress, host: str, rules: list[Rule], kind: str) -> list:
+        """[(sides, rule dicts)]: the rules a host serves on each (protocol, port), sides with equal rules merged.
+
+        A host with TLS serves its HTTPS rules on 443 (with the controller's HSTS header) and, on plain HTTP,
+        redirects to HTTPS or serves the rules that are not redirected; a host without TLS serves on plain HTTP.
+        """
+        grpc = kind == "GRPCRoute"
+        cert = self.certificate(ing, host) if any(r.serve_https for r in rules) else None
+        by_side: dict[tuple[str, int], list[dict]] = {}
+        for r in rules:
+            if cert is not None and r.serve_https:
+                for port in r.https_ports:
+                    by_side.setdefault(("https", port), []).append(emit.rule(r, hsts=True, grpc=grpc))
+            if r.serve_http:
+                side_rule = emit.http_side_rule(r, grpc=grpc) if cert is not None else emit.rule(r, grpc=grpc)
+                for port in r.http_ports:
+                    if side_rule is not None:
+                        by_side.setdefault(("http", port), []).append(side_rule)
+        if cert is not None and any(r.https_redirect and r.serve_http for r in rules):
+            codes = sorted({str(r.https_redirect) for r in rules if r.https_redirect and r.serve_http})
+            self.ctx.report(ing, "tls-redirect", f"HTTP requests for {host!r} are redirected to HTTPS "
+                            f"({', '.join(codes)})", line=ing.obj.line)
+        merged: list[list] = []
+        for side in sorted(by_side, key=_side_order):
+            for entry in merged:
+                if entry[1] == by_side[side]:
+                    entry[0].append(side)
                     break
-                self.routes.append(RoutePlan(kind, ing, base + suffix if len(sides) == 2 else base,
-                                             hosts, rule_dicts, sections, gw))
+            else:
+                merged.append([[side], by_side[side]])
+        return [(tuple(sides), rule_dicts) for sides, rule_dicts in merged]
+
+    def section(self, gw: GatewayPlan, ing: Ingress, host: str, proto: str, port: int) -> str:
+        default = 443 if proto == "https" else 80
+        name = listener_name(proto, host, None if port == default else port)
+        if proto == "https":
+            lst = gw.listener(name, port, "HTTPS", host, cert=self.certificate(ing, host))
+        else:
+            lst = gw.listener(name, port, "HTTP", host)
+        lst.namespaces.add(ing.namespace)
+        return lst.name
 
     def plan_passthrough(self, ing: Ingress, gw: GatewayPlan, rules: list[Rule]) -> None:
         """TLS passthrough: a TLS listener per host and a TLSRoute to the backend of the host's root path."""
@@ -222,30 +269,6 @@ class Planner:
             name = self.names.take("BackendTLSPolicy", ns, f"{svc}-backend-tls", seed=f"{ns}/{svc}")
             out.append(emit.backend_tls_policy(name, ns, svc, tls, ing))
         return out
-
-    def sides(self, ing: Ingress, gw: GatewayPlan, host: str, rules: list[Rule], kind: str) -> list:
-        """[(listener protocol, rule dicts)] for the HTTPS side (if the host has TLS) and the HTTP side."""
-        cert = self.certificate(ing, host) if any(r.serve_https for r in rules) else None
-        grpc = kind == "GRPCRoute"
-        plain = [r for r in rules if r.serve_http]
-        if cert is None:
-            return [("http", [emit.rule(r, grpc=grpc) for r in plain])]
-        https = [emit.rule(r, hsts=True, grpc=grpc) for r in rules if r.serve_https]
-        http = [emit.http_side_rule(r, grpc=grpc) for r in plain]
-        if any(r.https_redirect for r in plain):
-            self.ctx.report(ing, "tls-redirect", f"HTTP requests for {host!r} are redirected to HTTPS "
-                            f"({', '.join(sorted({str(r.https_redirect) for r in rules if r.https_redirect}))})",
-                            line=ing.obj.line)
-        return [("https", https), ("http", [r for r in http if r is not None])]
-
-    def section(self, gw: GatewayPlan, ing: Ingress, host: str, proto: str) -> str:
-        if proto == "https":
-            cert = self.certificate(ing, host)
-            lst = gw.listener(listener_name("https", host), 443, "HTTPS", host, cert=cert)
-        else:
-            lst = gw.listener(listener_name("http", host), 80, "HTTP", host)
-        lst.namespaces.add(ing.namespace)
-        return lst.name
 
     # -- output ----------------------------------------------------------------------------------------------------
 
@@ -340,6 +363,15 @@ class Planner:
                                            seed=f"{ns}/{kind}/{from_ns}/{i}")
                     out.append(emit.reference_grant(name, ns, kind, from_ns, names[i:i + MAX_GRANT_TO]))
         return out
+
+
+def _side_order(side: tuple[str, int]) -> tuple:
+    return (side[0] != "https", side[1] != (443 if side[0] == "https" else 80), side)
+
+
+def _side_suffix(side: tuple[str, int]) -> str:
+    proto, port = side
+    return proto if port == (443 if proto == "https" else 80) else f"{proto}-{port}"
 
 
 def _hosts(rules: list[Rule], proto: str) -> list[str]:

@@ -19,6 +19,7 @@ class Vendor:
     prefixes: tuple[str, ...] = ()  # annotation prefixes that identify the vendor
     tls_redirect: int | None = None  # HTTP->HTTPS redirect code for TLS hosts by default (None: no redirect)
     hsts: str | None = None  # Strict-Transport-Security added by default on HTTPS responses
+    tls_all_rule_hosts = False  # an Ingress with spec.tls serves all its rule hosts over TLS (default certificate)
     prefix_matches_characters = False  # Prefix paths match by characters, not by segment
     implementation_specific: str | None = None  # "segment" | "characters" | None (unknown: flagged)
 

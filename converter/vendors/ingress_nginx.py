@@ -64,6 +64,7 @@ class IngressNginx(Vendor):
     tables = ("common.yaml",)
     prefixes = ("nginx.ingress.kubernetes.io/",)
     tls_redirect = 308
+    tls_all_rule_hosts = True
     hsts = "max-age=31536000; includeSubDomains"
     implementation_specific = "segment"  # rewritten to Prefix by the controller
 

@@ -129,6 +129,15 @@ def compute_mode(ctx: Context, ing: Ingress) -> dict:
     return mode
 
 
+def _ports(ctx: Context, mode: dict) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """The listener ports of the Ingress's entry points: (plain HTTP ports, HTTPS ports); 80 and 443 by default."""
+    table = entrypoint_table(ctx)
+    known = [table[e] for e in mode.get("eps", []) if e in table]
+    http = tuple(sorted({port for port, proto in known if proto == "HTTP" and not mode.get("tls_router")}))
+    https = tuple(sorted({port for port, proto in known if proto == "HTTPS"}))
+    return http or (80,), https or (443,)
+
+
 def _resolver_secret(host: str) -> str:
     return dns_subdomain(("wildcard" + host[1:] if host.startswith("*.") else host) + "-tls", 253)
 
@@ -228,9 +237,11 @@ class Traefik(Vendor):
     def finish(self, ctx: Context, ingresses: list[Ingress]) -> None:
         for ing in ingresses:
             mode = _mode(ing)
+            http_ports, https_ports = _ports(ctx, mode)
             for r in ing.rules:
                 r.serve_http = bool(mode.get("http", True))
                 r.serve_https = bool(mode.get("https", False))
+                r.http_ports, r.https_ports = http_ports, https_ports
                 if r.host == "" and mode.get("https") and not r.dropped:
                     ctx.report(ing, "tls-default-certificate",
                                f"path {r.path!r} has no host: Traefik served it over TLS for any host name (with the "
@@ -264,16 +275,10 @@ def entrypoints(ctx: Context, ing: Ingress, value: list[str], entry: Entry) -> N
                    + ("; the routes keep the default HTTP listener" if not [e for e in value if e in table] else ""),
                    annotation=key, hint="pass --traefik-entrypoint NAME=PORT/PROTOCOL")
         status = "approximated"
-    for name in mode.get("custom", []):
-        port, proto = table[name]
-        ctx.report(ing, "entrypoint-approximated", f"entry point {name!r} listens on {port}/{proto}; the planner "
-                   f"places the routes on the standard {proto} listener ({'443' if proto == 'HTTPS' else '80'})",
-                   annotation=key, hint=f"change the generated listener port to {port} by hand")
-        status = "approximated"
     if mode.get("tls_on_http"):
         ctx.report(ing, "entrypoint-approximated", "router.tls makes the routers TLS routers on every entry point, "
                    "the HTTP ones included (Traefik answered TLS, not plain HTTP, there); converted as HTTPS on 443 "
-                   "only", annotation=key)
+                   "only, since an HTTPS listener cannot share a port with the HTTP listeners", annotation=key)
         status = "approximated"
     if status:
         mode["ep_status"] = status  # the findings above explain it; finish() records the status
