@@ -121,6 +121,11 @@ class Planner:
                 for h in ing.hosts:
                     if h and h not in listed:
                         self.tls.setdefault((scope, h), HostTLS()).tls = True
+        for ing in sorted(ingresses, key=Ingress.order_key):
+            for alias, host in (ing.extra.get("tls_alias") or {}).items():  # names served with another host's TLS
+                main = self.tls.get((self.scope(ing), host))
+                if main is not None and main.tls and (self.scope(ing), alias) not in self.tls:
+                    self.tls[(self.scope(ing), alias)] = HostTLS(True, main.cert, main.owner)
 
     def host_tls(self, ing: Ingress, host: str) -> HostTLS:
         scope = self.scope(ing)

@@ -501,14 +501,14 @@ def from_to_www(ctx: Context, ing: Ingress, value: bool, entry: Entry) -> tuple[
                               filters=[{"type": "RequestRedirect",
                                         "requestRedirect": {"hostname": host, "statusCode": 308}}]))
         added.append(other)
+        ing.extra.setdefault("tls_alias", {})[other] = host  # nginx served it with the host's certificate
     if not added:
         return "ignored", "no host to redirect from" + (f" ({', '.join(skipped)} has its own rules)" if skipped else "")
     tls = ing.extra.get("tls_hosts", set())
-    no_tls = [h for h in added if h not in tls]
     msg = f"requests for {', '.join(added)} are redirected (308, scheme and path kept) to the Ingress's host"
-    if no_tls:
-        msg += (f"; {', '.join(no_tls)} has no certificate in spec.tls, so the redirect is served on HTTP only "
-                "(nginx used the host's certificate when it covered that name)")
+    if any(ing.extra["tls_alias"][h] in tls for h in added):
+        msg += ("; over HTTPS with the host's certificate, which must also name the www variant (nginx required "
+                "the same)")
         return "approximated", msg
     return None
 
@@ -1053,14 +1053,15 @@ def server_alias(ctx: Context, ing: Ingress, value: list[str], entry: Entry) -> 
             new.host = alias
             ing.rules.append(new)
         added.append(alias)
+        ing.extra.setdefault("tls_alias", {})[alias] = hosts[0]  # served with the host's certificate
     msg = f"{', '.join(added) or 'no alias'} served with the rules of {hosts[0]}"
     notes = []
     if skipped:
         notes.append(f"skipped (another server has that name, or not a hostname): {', '.join(skipped)}")
     tls = ing.extra.get("tls_hosts", set())
     if hosts[0] in tls and any(a not in tls for a in added):
-        notes.append("the aliases are not in spec.tls, so they are served on HTTP only (nginx used the host's "
-                     "certificate)")
+        notes.append("the aliases are served over HTTPS with the host's certificate, which must name them (as it "
+                     "had to for nginx)")
     if len(hosts) > 1:
         notes.append(f"only the rules of the first host {hosts[0]} are copied")
     if notes:
