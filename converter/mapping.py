@@ -182,4 +182,15 @@ def report_status(ctx: Context, ing: Ingress, key: str, entry: Entry, status: st
         code = "security-not-enforced" if status != "approximated" else "annotation-approximated"
     else:
         code = STATUS_CODES[status]
-    ctx.report(ing, code, f"{key}: {message}" if message else key, annotation=key, hint=hint)
+    lead = _LEADS["security" if code == "security-not-enforced" else status]
+    ctx.report(ing, code, f"{key} {lead}" + (f": {message}" if message else ""), annotation=key, hint=hint)
+
+
+_LEADS = {
+    "security": "is NOT enforced by the output, which is more permissive than the source",
+    "approximated": "is converted approximately",
+    "needs-experimental": "is not converted on the standard channel",
+    "implementation-specific": "is not converted (only an implementation-specific policy can express it)",
+    "unsupported": "is not converted (Gateway API has no equivalent)",
+    "ignored": "has no effect here",
+}
