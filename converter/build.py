@@ -98,6 +98,10 @@ def resolve_backend(ctx: Context, ing: Ingress, b: Backend | None, line: int) ->
     if port is None:
         ctx.report(ing, "backend-port-unresolved", f"service {b.name!r} has no port", line=line)
         return None
+    if not 1 <= port <= 65535:
+        ctx.report(ing, "backend-port-invalid", f"service {b.name!r} port {port} is not a port number (1-65535); an "
+                   "API server rejects this Ingress", line=line)
+        return None
     app = ctx.inventory.service_app_protocol(ing.namespace, b.name, port)
     return Backend(name=b.name, port=port, port_name=b.port_name, app_protocol=app)
 

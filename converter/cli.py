@@ -247,7 +247,7 @@ def convert_cmd(paths: tuple[str, ...], fmt: str, output_dir: str | None, check_
     elif output_dir and fmt != "none":
         serialize.write_dir(result.objects, output_dir, fmt)
     elif fmt != "none":
-        sys.stdout.write(serialize.dump(result.objects, fmt))
+        serialize.write(result.objects, fmt, sys.stdout)
     for name, target in specs:
         color = target == "-" and formats.use_color(sys.stdout)
         _write(target, report.to_json(result) if name == "json" else

@@ -81,6 +81,7 @@ CODES: dict[str, Code] = _codes(
     ("backend-port-unresolved", "error",
      "A Service port given by name could not be resolved to a number (Gateway API needs a number); "
      "the backend is left out and the rule answers 500."),
+    ("backend-port-invalid", "error", "A Service port number is out of range (1-65535); the backend is left out."),
     ("backend-missing", "error", "A path has no backend; the rule answers 500."),
     ("backend-resource", "warning", "A resource backend (not a Service) is kept as a backendRef; support varies."),
     ("backend-service-missing", "info",

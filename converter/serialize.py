@@ -86,6 +86,17 @@ def to_yaml(objects: list[dict]) -> str:
     return "".join(out)
 
 
+def write(objects: list[dict], fmt: str, stream: Any) -> None:
+    """Write the manifests to a text stream, one document at a time (a batch run never holds all the text)."""
+    if fmt == "json":
+        stream.write(to_json(objects))
+        return
+    for obj in objects:
+        out = ["---\n"]
+        _mapping(obj, 0, out)
+        stream.write("".join(out))
+
+
 def to_json(objects: list[dict]) -> str:
     """A JSON `kind: List`, as `kubectl get -o json` prints it."""
     return json.dumps({"apiVersion": "v1", "kind": "List", "items": objects}, indent=2, ensure_ascii=False) + "\n"
