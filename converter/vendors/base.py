@@ -34,15 +34,9 @@ class Vendor:
 
     def path_match(self, ctx: Context, ing: Ingress, p: IngressPath) -> Match | None:
         """The Gateway API match for one Ingress path, or None (with a finding) when it cannot be expressed."""
-        ptype = p.path_type
-        if ptype not in ("Exact", "Prefix", "ImplementationSpecific", ""):
-            fixed = PATH_TYPES.get(ptype.lower())
-            ctx.report(ing, "path-type-invalid",
-                       f"pathType {ptype!r} is not valid (an API server rejects this Ingress); "
-                       + (f"read as {fixed}" if fixed else "the path is not converted"), line=p.line)
-            if not fixed:
-                return None
-            ptype = fixed
+        ptype = self.path_type(ctx, ing, p)
+        if ptype is None:
+            return None
         path = p.path or "/"
         if ptype == "Exact":
             return self.checked(ctx, ing, p, exact(path))
@@ -51,6 +45,16 @@ class Vendor:
                 return prefix_by_characters(path)
             return self.checked(ctx, ing, p, segment_prefix(path))
         return self.implementation_specific_match(ctx, ing, p, path)
+
+    def path_type(self, ctx: Context, ing: Ingress, p: IngressPath) -> str | None:
+        """The pathType, with wrongly cased ones read as meant (and reported); None when it cannot be read."""
+        ptype = p.path_type
+        if ptype in ("Exact", "Prefix", "ImplementationSpecific", ""):
+            return ptype
+        fixed = PATH_TYPES.get(ptype.lower())
+        ctx.report(ing, "path-type-invalid", f"pathType {ptype!r} is not valid (an API server rejects this Ingress); "
+                   + (f"read as {fixed}" if fixed else "the path is not converted"), line=p.line)
+        return fixed
 
     def implementation_specific_match(self, ctx: Context, ing: Ingress, p: IngressPath, path: str) -> Match | None:
         if self.implementation_specific == "segment":

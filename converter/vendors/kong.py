@@ -32,7 +32,7 @@ from ..model import Ingress, IngressPath, Match, Obj, Rule
 from ..paths import has_regex_meta, prefix_by_characters, re_escape
 from ..values import format_duration
 from . import kong_plugins
-from .base import PATH_TYPES, Vendor
+from .base import Vendor
 
 register(
     ("path-regex-literal", "info",
@@ -104,15 +104,9 @@ class Kong(Vendor):
             ing.extra["kong.legacy_regex"] = legacy
 
     def path_match(self, ctx: Context, ing: Ingress, p: IngressPath) -> Match | None:
-        ptype = p.path_type
-        if ptype not in ("Exact", "Prefix", "ImplementationSpecific", ""):
-            fixed = PATH_TYPES.get(ptype.lower())
-            ctx.report(ing, "path-type-invalid",
-                       f"pathType {ptype!r} is not valid (an API server rejects this Ingress); "
-                       + (f"read as {fixed}" if fixed else "the path is not converted"), line=p.line)
-            if not fixed:
-                return None
-            ptype = fixed
+        ptype = self.path_type(ctx, ing, p)
+        if ptype is None:
+            return None
         path = re.sub(r"/{2,}", "/", p.path or "") or "/"
         if ptype == "Prefix":
             base = path.strip("/")
