@@ -606,6 +606,9 @@ def rewrite_target(ctx: Context, ing: Ingress, value: str, entry: Entry) -> tupl
             if not exact_fit and prefix != "/":
                 bump("approximated", f"{path!r} -> {value!r} became PathPrefix {prefix!r} + ReplacePrefixMatch "
                      f"{target!r}: the bare {prefix!r} (no trailing part) now matches too")
+            if any(c.isalpha() for c in prefix):
+                bump("approximated", f"nginx matched {path!r} case-insensitively (~*); PathPrefix {prefix!r} is "
+                     f"case-sensitive, so {prefix.upper()!r} no longer reaches this backend")
             done = True
             break
         if not done:
