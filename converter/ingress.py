@@ -173,7 +173,7 @@ class ClassResolver:
 
 def resolve_vendor(ctx: Context, resolver: ClassResolver, ing: Ingress) -> None:
     ing.vendor = resolver.resolve(ing, ctx.options.provider)
-    if ing.vendor == "generic":
+    if ing.vendor == "generic" and not ctx.options.provider:
         ctx.report(ing, "provider-unknown",
                    f"no controller known for class {ing.ingress_class!r} and no vendor annotations: "
                    "converted with the Ingress API's own semantics", hint="pass --provider to choose one")

@@ -108,8 +108,10 @@ def test_rewrite_equal_to_path_changes_nothing(tmp_path):
 
 
 @pytest.mark.parametrize(("path", "target", "match", "rewrite", "status"), [
-    ("/something(/|$)(.*)", "/$2", ("PathPrefix", "/something"), ("ReplacePrefixMatch", "/"), "converted"),
-    ("/api(/|$)(.*)", "/v2/$2", ("PathPrefix", "/api"), ("ReplacePrefixMatch", "/v2"), "converted"),
+    # exact but for case: nginx matched `~*` (case-insensitive), PathPrefix is case-sensitive
+    ("/something(/|$)(.*)", "/$2", ("PathPrefix", "/something"), ("ReplacePrefixMatch", "/"), "approximated"),
+    ("/api(/|$)(.*)", "/v2/$2", ("PathPrefix", "/api"), ("ReplacePrefixMatch", "/v2"), "approximated"),
+    ("/2024(/|$)(.*)", "/$2", ("PathPrefix", "/2024"), ("ReplacePrefixMatch", "/"), "converted"),
     ("/api/(.*)", "/$1", ("PathPrefix", "/api"), ("ReplacePrefixMatch", "/"), "approximated"),
     ("/(.*)", "/cache/$1", ("PathPrefix", "/"), ("ReplacePrefixMatch", "/cache"), "converted"),
     ("/old", "/new", ("RegularExpression", "(?i)^/old.*"), ("ReplaceFullPath", "/new"), "converted"),
