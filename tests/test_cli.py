@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 import yaml
 from click.testing import CliRunner
+from samples import PLAIN
 
 from converter import cli
 
@@ -46,23 +47,7 @@ spec:
         backend:
           service: {name: web, port: {number: 80}}
 """
-CLEAN = """\
-apiVersion: networking.k8s.io/v1
-kind: Ingress
-metadata:
-  name: plain
-  namespace: shop
-spec:
-  ingressClassName: nginx
-  rules:
-  - host: plain.example.com
-    http:
-      paths:
-      - path: /
-        pathType: Prefix
-        backend:
-          service: {name: plain, port: {number: 80}}
-"""
+CLEAN = PLAIN
 
 
 def run(args: list[str], env: dict | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess:

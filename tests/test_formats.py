@@ -11,6 +11,7 @@ from pathlib import Path
 
 import jsonschema
 import pytest
+from samples import PLAIN
 
 import converter
 from converter import formats, intent
@@ -38,22 +39,7 @@ spec:
         backend:
           service: {name: web, port: {number: 80}}
 ---
-apiVersion: networking.k8s.io/v1
-kind: Ingress
-metadata:
-  name: plain
-  namespace: shop
-spec:
-  ingressClassName: nginx
-  rules:
-  - host: plain.example.com
-    http:
-      paths:
-      - path: /
-        pathType: Prefix
-        backend:
-          service: {name: plain, port: {number: 80}}
-"""
+""" + PLAIN
 
 
 @pytest.fixture()
