@@ -84,8 +84,6 @@ CODES: dict[str, Code] = _codes(
     ("backend-port-invalid", "error", "A Service port number is out of range (1-65535); the backend is left out."),
     ("backend-missing", "error", "A path has no backend; the rule answers 500."),
     ("backend-resource", "warning", "A resource backend (not a Service) is kept as a backendRef; support varies."),
-    ("backend-service-missing", "info",
-     "The Service a backend names is not in the input; its port could not be checked."),
     ("backend-protocol", "info", "The backend protocol (appProtocol) changes the route kind or backend TLS."),
     # TLS and listeners
     ("tls-default-certificate", "warning",

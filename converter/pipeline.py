@@ -75,6 +75,8 @@ def convert(loaded: LoadResult | list[Obj], options: Options | None = None) -> R
         if ing.status != "failed":
             planner.plan_ingress(ing)
     objects = planner.objects()
+    if options.crds:
+        _validate_output(ctx, objects, options.crds)
     _apply_accepts(ctx, ingresses)
     ctx.findings.sort(key=Finding.sort_key)
     by_object: dict[tuple, list[Finding]] = {}
@@ -126,6 +128,20 @@ def _convert_by_vendor(ctx: Context, ingresses: list[Ingress]) -> None:
                 r.hsts = vendor.hsts
             apply_annotations(ctx, ing, tables, others)
         vendor.finish(ctx, group)
+
+
+def _validate_output(ctx: Context, objects: list[dict], crds: tuple[str, ...]) -> None:
+    """Check every generated object against the CRDs the user installs; a failure is a bug, said as output-invalid."""
+    from .validate import load_crds
+
+    crdset = load_crds(crds)
+    for obj in objects:
+        for err in crdset.validate(obj):
+            meta = obj.get("metadata") or {}
+            source = (meta.get("annotations") or {}).get("ing2gw.io/source", "")
+            ctx.findings.append(Finding("output-invalid", f"{obj['kind']} {meta.get('name')}: {err} "
+                                        f"(generated from {source or 'the input'}); please report this bug",
+                                        kind=obj["kind"], namespace=meta.get("namespace", ""), name=meta.get("name", "")))
 
 
 def _apply_accepts(ctx: Context, ingresses: list[Ingress]) -> None:

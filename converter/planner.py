@@ -117,6 +117,11 @@ class Planner:
                     info.tls = True
                     if t.secret and info.cert is None:
                         info.cert, info.owner = (ing.namespace, t.secret), ing.key
+                    elif t.secret and info.cert != (ing.namespace, t.secret):
+                        self.ctx.report(ing, "tls-secret-conflict", f"host {h!r} also has the certificate "
+                                        f"{info.cert[0]}/{info.cert[1]} from the older Ingress {info.owner}; the "
+                                        f"controller served that one, not {t.secret!r}, and so does the output",
+                                        line=t.line)
             if ing.tls and vendor.tls_all_rule_hosts:  # ingress-nginx: the other rule hosts get its default certificate
                 for h in ing.hosts:
                     if h and h not in listed:
@@ -324,8 +329,11 @@ class Planner:
                             f"({len(rp.rules)} rules, {len(hostnames)} hostnames)")
         out = []
         for n, (hosts, rules) in enumerate(parts):
-            name = self.names.take(rp.kind, ing.namespace, rp.base if n == 0 else f"{rp.base}-{n + 1}",
-                                   seed=f"{ing.key}/{rp.base}/{n}")
+            wanted = rp.base if n == 0 else f"{rp.base}-{n + 1}"
+            name = self.names.take(rp.kind, ing.namespace, wanted, seed=f"{ing.obj.file}/{ing.key}/{rp.base}/{n}")
+            if name != wanted:
+                self.ctx.report(ing, "name-shortened", f"{rp.kind} {wanted!r} is named {name!r} (a valid name that "
+                                "no other generated object has)")
             refs = [p for p in parents if not hosts or p["_host"] in hosts or p["_host"] == ""]
             out.append(emit.route(rp.kind, name, ing, hosts, [_public(p) for p in refs], rules))
         return out

@@ -540,3 +540,28 @@ def test_experimental_features(experimental: CRDSet, manifest: dict[str, Any], p
         assert_valid(experimental, manifest)
     else:
         assert_invalid(experimental, manifest, path, "", cel_rule=True)
+
+
+def test_convert_validates_its_output_when_asked(shared_dir, tmp_path):
+    """Options.crds: the output is checked against the CRDs, and a failure would be an output-invalid finding."""
+    import converter
+
+    src = tmp_path / "in.yaml"
+    src.write_text("""\
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: a, namespace: web}
+spec:
+  rules:
+  - host: a.example.com
+    http:
+      paths:
+      - {path: /, pathType: Prefix, backend: {service: {name: a, port: {number: 80}}}}
+""")
+    crds = str(shared_dir / "gateway-api" / "v1.6.1" / "standard")
+    ok = converter.convert([str(src)], converter.Options(provider="generic", crds=(crds,)))
+    assert not [f for f in ok.findings if f.code == "output-invalid"]
+    # a CRD set without HTTPRoute: every HTTPRoute is then unknown to the "cluster", which must be reported
+    gw_only = str(shared_dir / "gateway-api" / "v1.6.1" / "standard" / "gateway.networking.k8s.io_gateways.yaml")
+    bad = converter.convert([str(src)], converter.Options(provider="generic", crds=(gw_only,)))
+    assert [f.kind for f in bad.findings if f.code == "output-invalid"] == ["HTTPRoute"]
