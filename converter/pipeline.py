@@ -141,7 +141,8 @@ def _validate_output(ctx: Context, objects: list[dict], crds: tuple[str, ...]) -
             source = (meta.get("annotations") or {}).get("ing2gw.io/source", "")
             ctx.findings.append(Finding("output-invalid", f"{obj['kind']} {meta.get('name')}: {err} "
                                         f"(generated from {source or 'the input'}); please report this bug",
-                                        kind=obj["kind"], namespace=meta.get("namespace", ""), name=meta.get("name", "")))
+                                        kind=obj["kind"], namespace=meta.get("namespace", ""),
+                                        name=meta.get("name", "")))
 
 
 def _apply_accepts(ctx: Context, ingresses: list[Ingress]) -> None:
