@@ -47,7 +47,8 @@ CODES: dict[str, Code] = _codes(
     ("ingress-ignored-by-controller", "error",
      "The source controller ignored this whole Ingress (snippet or invalid annotation value); the output serves it."),
     # annotations (status of each annotation)
-    ("annotation-unknown", "warning", "An annotation under a vendor prefix is in no mapping table."),
+    ("annotation-unknown", "warning", "An annotation no mapping table knows (a typo, or a controller or tool ing2gw "
+     "does not cover); it is not carried over."),
     ("annotation-approximated", "warning", "The annotation is converted, but the behaviour differs as described."),
     ("annotation-needs-experimental", "warning",
      "Expressible only with the experimental channel (--channel experimental)."),

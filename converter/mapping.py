@@ -8,6 +8,7 @@ words of the finding: what behaviour changes (`message`) and what to do (`hint`)
 from __future__ import annotations
 
 import importlib
+import re
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -145,8 +146,20 @@ def _not_in_tables(ctx: Context, ing: Ingress, key: str, others: dict[str, tuple
                        f"({ing.vendor} did); it had no effect", annotation=key)
             return
     ing.ann_status[key] = "unknown"
+    if _SECURITY_WORDS.search(key.rsplit("/", 1)[-1]):
+        ctx.report(ing, "security-not-enforced", f"{key} is not an annotation ing2gw knows, and its name says it "
+                   "may control access (auth, allow/deny lists, limits, TLS redirects); whatever it enforced is not "
+                   "carried over", annotation=key,
+                   hint="find what the controller did with it and enforce it with your Gateway implementation's policy")
+        return
     ctx.report(ing, "annotation-unknown", f"{key} is not an annotation ing2gw knows; it is not carried over",
                annotation=key, hint="if a controller or tool reads it, carry its behaviour over by hand")
+
+
+# Names of annotations that, when no table knows them, probably controlled access: losing them is an error.
+_SECURITY_WORDS = re.compile(r"auth|allow|white-?list|deny|black-?list|block|limit|rate|waf|modsecurity|firewall|"
+                             r"ssl-redirect|https-redirect|redirect-to-https|restrict|source-range|jwt|oidc|oauth|acl|"
+                             r"mtls|client-cert|verify|password|secret", re.I)
 
 
 def _apply_entry(ctx: Context, ing: Ingress, key: str, entry: Entry, table: Table) -> None:
