@@ -25,6 +25,7 @@ MAX_RULES = 16
 MAX_MATCHES = 128
 MAX_RULE_MATCHES = 64
 MAX_HOSTNAMES = 16
+MAX_PARENTS = 32
 MAX_GRANT_TO = 16
 
 
@@ -321,7 +322,9 @@ class Planner:
         ing = rp.ingress
         parents = self.parent_refs(rp)
         hostnames = [h for h in rp.hostnames if h]
-        host_chunks = [hostnames[i:i + MAX_HOSTNAMES] for i in range(0, len(hostnames), MAX_HOSTNAMES)] or [[]]
+        per_host = max((sum(1 for p in parents if p["_host"] == h) for h in hostnames), default=1)
+        size = max(1, min(MAX_HOSTNAMES, MAX_PARENTS // max(per_host, 1)))  # at most 32 parentRefs per route
+        host_chunks = [hostnames[i:i + size] for i in range(0, len(hostnames), size)] or [[]]
         rule_chunks = split_rules(rp.rules)
         parts = [(hc, rc) for hc in host_chunks for rc in rule_chunks]
         if len(parts) > 1:
