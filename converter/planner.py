@@ -259,6 +259,9 @@ class Planner:
             lst = gw.listener(listener_name("tls", host), 443, "TLS", host, mode="Passthrough")
             lst.namespaces.add(ing.namespace)
             sections.append((host, lst.name))
+        if len(backends) > 16:
+            self.ctx.report(ing, "route-split", f"TLS passthrough to {len(backends)} backends: a TLSRoute holds 16; "
+                            f"{', '.join(b['name'] for b in backends[16:])} are left out", severity=Severity.ERROR)
         self.tls_routes.append(RoutePlan("TLSRoute", ing, ing.name, hosts, [{"backendRefs": backends[:16]}],
                                          sections, gw))
 
