@@ -237,33 +237,35 @@ class Planner:
         return lst.name
 
     def plan_passthrough(self, ing: Ingress, gw: GatewayPlan, rules: list[Rule]) -> None:
-        """TLS passthrough: a TLS listener per host and a TLSRoute to the backend of the host's root path."""
+        """TLS passthrough: a TLS listener per host, and per host a TLSRoute to the backend of its root path.
+
+        The controller passed a host's connections to the one backend of its `/` location (TLS cannot be routed
+        by path), so hosts with different backends get different TLSRoutes.
+        """
         hosts = [h for h in ing.hosts if h]
         if not hosts:
             self.ctx.report(ing, "annotation-unsupported", "TLS passthrough needs a host (SNI); the host-less "
                             "rules are not passed through")
             return
-        backends = []
+        by_backend: dict[tuple, list[str]] = {}
         for host in hosts:
             root = [r for r in rules if r.host == host and r.backends and r.matches and r.matches[0].path == "/"]
             pick = (root or [r for r in rules if r.host == host and r.backends])[:1]
-            for r in pick:
-                ref = {"name": r.backends[0].name, "port": r.backends[0].port}
-                if ref not in backends:
-                    backends.append(ref)
-        if not backends:
-            self.ctx.report(ing, "backend-missing", "TLS passthrough has no backend to pass connections to")
-            return
-        sections = []
-        for host in hosts:
-            lst = gw.listener(listener_name("tls", host), 443, "TLS", host, mode="Passthrough")
-            lst.namespaces.add(ing.namespace)
-            sections.append((host, lst.name))
-        if len(backends) > 16:
-            self.ctx.report(ing, "route-split", f"TLS passthrough to {len(backends)} backends: a TLSRoute holds 16; "
-                            f"{', '.join(b['name'] for b in backends[16:])} are left out", severity=Severity.ERROR)
-        self.tls_routes.append(RoutePlan("TLSRoute", ing, ing.name, hosts, [{"backendRefs": backends[:16]}],
-                                         sections, gw))
+            if not pick:
+                self.ctx.report(ing, "backend-missing", f"TLS passthrough for {host!r} has no backend to pass "
+                                "connections to")
+                continue
+            b = pick[0].backends[0]
+            by_backend.setdefault((b.name, b.port), []).append(host)
+        for (name, port), group in by_backend.items():
+            sections = []
+            for host in group:
+                lst = gw.listener(listener_name("tls", host), 443, "TLS", host, mode="Passthrough")
+                lst.namespaces.add(ing.namespace)
+                sections.append((host, lst.name))
+            base = ing.name if len(by_backend) == 1 else f"{ing.name}-{host_slug(group[0])}"
+            self.tls_routes.append(RoutePlan("TLSRoute", ing, base, group,
+                                             [{"backendRefs": [{"name": name, "port": port}]}], sections, gw))
 
     def collect_backend_tls(self, ing: Ingress, rules: list[Rule]) -> None:
         for r in rules:
