@@ -43,6 +43,8 @@ CODES: dict[str, Code] = _codes(
     ("duplicate-object", "warning", "The same Ingress (namespace/name) appears twice; both are converted."),
     # selection
     ("ingress-skipped", "info", "The Ingress belongs to a class or controller that was not selected."),
+    ("provider-ambiguous", "warning",
+     "Class nginx without an IngressClass or vendor annotations: ingress-nginx and F5 NGINX both claim it."),
     ("provider-unknown", "warning", "No controller could be determined; converted with vendor-neutral semantics."),
     ("ingress-ignored-by-controller", "error",
      "The source controller ignored this whole Ingress (snippet or invalid annotation value); the output serves it."),

@@ -143,6 +143,8 @@ class ClassResolver:
                     if _text((o.data.get("metadata") or {}).get("annotations", {}).get(DEFAULT_CLASS_ANNOTATION))
                     == "true"]
         self.default_class = sorted(defaults, key=lambda o: o.name)[0].name if defaults else None
+        self.ambiguous: list[Ingress] = []  # class "nginx", no IngressClass and no vendor annotation
+        self.class_votes: dict[str, dict[str, bool]] = {}
 
     def vendor_of_class(self, cls: str | None) -> str | None:
         obj = self.classes.get(cls or "")
@@ -166,13 +168,33 @@ class ClassResolver:
             return forced
         by_class = self.vendor_of_class(ing.ingress_class)
         by_prefix = self.vendor_by_prefix(ing)
-        if by_class == "ingress-nginx" and by_prefix == "nginx-inc" and ing.ingress_class not in self.classes:
-            return "nginx-inc"  # both controllers default to the class name "nginx": the annotations tell
+        if by_class == "ingress-nginx" and ing.ingress_class not in self.classes:
+            # both controllers default to the class name "nginx": the annotations tell, or those of the class's
+            # other Ingresses
+            votes = self.class_votes.get(ing.ingress_class or "", {})
+            if by_prefix == "nginx-inc" or (by_prefix is None and set(votes) == {"nginx-inc"}):
+                return "nginx-inc"
+            if by_prefix is None and not votes:
+                self.ambiguous.append(ing)
         return by_class or by_prefix or "generic"
+
+    def learn(self, ingresses: list[Ingress]) -> None:
+        """Which nginx controller's annotations the Ingresses of each class carry (for class-only Ingresses)."""
+        for ing in ingresses:
+            vendor = self.vendor_by_prefix(ing)
+            if vendor in ("ingress-nginx", "nginx-inc"):
+                self.class_votes.setdefault(ing.ingress_class or "", {})[vendor] = True
 
 
 def resolve_vendor(ctx: Context, resolver: ClassResolver, ing: Ingress) -> None:
     ing.vendor = resolver.resolve(ing, ctx.options.provider)
+    if resolver.ambiguous and resolver.ambiguous[-1] is ing:
+        ctx.report(ing, "provider-ambiguous",
+                   f"class {ing.ingress_class!r} is the default class of both ingress-nginx and the F5 NGINX Ingress "
+                   "Controller, and nothing else tells which served this Ingress; converted as ingress-nginx "
+                   "(Prefix by segment, ImplementationSpecific as Prefix, 308 HTTPS redirects)",
+                   hint="pass --provider nginx-inc if F5 NGINX served it (prefixes by characters, 301 redirects), or "
+                   "add the IngressClass object to the input")
     if ing.vendor == "generic" and not ctx.options.provider:
         ctx.report(ing, "provider-unknown",
                    f"no controller known for class {ing.ingress_class!r} and no vendor annotations: "

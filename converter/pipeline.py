@@ -59,6 +59,7 @@ def convert(loaded: LoadResult | list[Obj], options: Options | None = None) -> R
     statuses: list[ObjectStatus] = []
     ingresses = _normalize_all(ctx, loaded.objects, statuses)
     resolver = ClassResolver(ctx.inventory, vendors.prefixes())
+    resolver.learn(ingresses)
     selected = []
     for ing in ingresses:
         resolve_vendor(ctx, resolver, ing)
