@@ -143,3 +143,111 @@ def test_service_annotations_reach_the_rules():
 def test_kong_defaults_are_named_once_per_ingress():
     result = ingress({}, paths=[("/a", "Prefix"), ("/b", "Prefix")])
     assert [f.code for f in result.findings].count("kong-defaults") == 1
+
+
+def kong_plugin(name: str, ptype: str, config: dict | None = None, namespace: str = "ns", **fields) -> dict:
+    doc = {"apiVersion": "configuration.konghq.com/v1", "kind": "KongPlugin",
+           "metadata": {"name": name, "namespace": namespace}, "plugin": ptype, **fields}
+    if config is not None:
+        doc["config"] = config
+    return doc
+
+
+def test_redirect_locations_gateway_api_cannot_hold_never_crash_nor_emit_invalid_hostnames():
+    for location in ("https://a.example.com:99999/x", "https://[2001:db8::1]/x", "https://user@a.example.com/"):
+        result = ingress({"konghq.com/plugins": "r"}, extra=[kong_plugin("r", "redirect", {"location": location})])
+        assert "annotation-unsupported" in codes(result)
+        assert "filters" not in routes(result)[0]["spec"]["rules"][0]
+
+
+def test_redirect_without_keep_incoming_path_says_the_query_string_differs():
+    result = ingress({"konghq.com/plugins": "r"}, extra=[kong_plugin("r", "redirect", {"location": "https://b.example.com/x"})])
+    assert any(f.code == "annotation-approximated" and "query string" in f.message for f in result.findings)
+    result = ingress({"konghq.com/plugins": "r"}, extra=[
+        kong_plugin("r", "redirect", {"location": "https://b.example.com", "keep_incoming_path": True})])
+    assert "annotation-approximated" not in codes(result)
+    assert "path" not in routes(result)[0]["spec"]["rules"][0]["filters"][0]["requestRedirect"]
+
+
+def test_transformer_follows_kongs_order_remove_then_replace_add_append():
+    cfg = {"remove": {"headers": ["x-a", "x-b", "x-c"]}, "replace": {"headers": ["x-c:3"]},
+           "add": {"headers": ["x-a:1"]}, "append": {"headers": ["x-b:2"]}}
+    result = ingress({"konghq.com/plugins": "t"}, extra=[kong_plugin("t", "request-transformer", cfg)])
+    mod = routes(result)[0]["spec"]["rules"][0]["filters"][0]["requestHeaderModifier"]
+    # removed then added/appended: the header is set (exactly what Kong did); removed then replaced: stays removed
+    assert mod == {"set": [{"name": "x-a", "value": "1"}, {"name": "x-b", "value": "2"}], "remove": ["x-c"]}
+    assert "annotation-approximated" not in codes(result)
+
+
+def test_plugin_protocols_and_consumer_ref_limit_where_it_runs():
+    grpc_only = kong_plugin("g", "key-auth", protocols=["grpc", "grpcs"])
+    result = ingress({"konghq.com/plugins": "g"}, extra=[grpc_only])
+    assert "security-not-enforced" not in codes(result)  # never ran on these http/https routes
+    assert "annotation-ignored" in codes(result)
+    vip = kong_plugin("v", "response-transformer", {"add": {"headers": ["x-vip:1"]}}, consumerRef="vip")
+    result = ingress({"konghq.com/plugins": "v"}, extra=[vip])
+    assert "filters" not in routes(result)[0]["spec"]["rules"][0]
+    assert "annotation-implementation-specific" in codes(result)
+
+
+def test_http_only_redirect_plugin_goes_to_the_http_listener_only():
+    tls = {"apiVersion": "networking.k8s.io/v1", "kind": "Ingress", "metadata": {
+        "name": "sec", "namespace": "ns", "annotations": {"konghq.com/plugins": "up"}},
+        "spec": {"ingressClassName": "kong", "tls": [{"hosts": ["s.example.com"], "secretName": "c"}],
+                 "rules": [{"host": "s.example.com", "http": {"paths": [
+                     {"path": "/", "pathType": "Prefix",
+                      "backend": {"service": {"name": "svc", "port": {"number": 80}}}}]}}]}}
+    up = kong_plugin("up", "redirect", {"location": "https://s.example.com", "keep_incoming_path": True},
+                     protocols=["http"])
+    loaded = LoadResult()
+    load_bytes(yaml.safe_dump_all([tls, up]).encode(), "test.yaml", loaded)
+    result = converter.convert(loaded)
+    by_section = {r["spec"]["parentRefs"][0]["sectionName"]: r["spec"]["rules"] for r in routes(result)}
+    assert "filters" not in by_section["https-s.example.com"][0]
+    assert by_section["http-s.example.com"][0]["filters"][0]["type"] == "RequestRedirect"
+
+
+def test_cross_namespace_plugin_without_reference_grant_is_flagged():
+    other = kong_plugin("c", "cors", {"origins": ["https://a.example.com"]}, namespace="other")
+    assert "kong-plugin-no-grant" in codes(ingress({"konghq.com/plugins": "other:c"}, extra=[other]))
+    grant = {"apiVersion": "gateway.networking.k8s.io/v1beta1", "kind": "ReferenceGrant",
+             "metadata": {"name": "g", "namespace": "other"},
+             "spec": {"from": [{"group": "networking.k8s.io", "kind": "Ingress", "namespace": "ns"}],
+                      "to": [{"group": "configuration.konghq.com", "kind": "KongPlugin"}]}}
+    assert "kong-plugin-no-grant" not in codes(ingress({"konghq.com/plugins": "other:c"}, extra=[other, grant]))
+
+
+def test_methods_outranking_a_longer_path_is_a_precedence_change():
+    other = {"apiVersion": "networking.k8s.io/v1", "kind": "Ingress", "metadata": {"name": "long", "namespace": "ns"},
+             "spec": {"ingressClassName": "kong", "rules": [{"host": "k.example.com", "http": {"paths": [
+                 {"path": "/api/v2", "pathType": "Prefix",
+                  "backend": {"service": {"name": "v2", "port": {"number": 80}}}}]}}]}}
+    result = ingress({"konghq.com/methods": "POST"}, extra=[other])
+    assert [f.name for f in result.findings if f.code == "precedence-changed"] == ["ing"]
+    assert "precedence-changed" not in codes(ingress({}, extra=[other]))
+
+
+def test_an_invalid_sni_discards_the_whole_list():
+    result = ingress({"konghq.com/snis": "*.example.com,b.example.com"})
+    status = next(s for s in result.statuses if s.name == "ing")
+    assert status.annotations["konghq.com/snis"] == "invalid"
+    assert "annotation-invalid-value" in codes(result)
+
+
+def test_cors_origins_as_kong_compares_them():
+    def origins(values: list[str]) -> list[str] | None:
+        result = ingress({"konghq.com/plugins": "c"}, extra=[kong_plugin("c", "cors", {"origins": values})])
+        return routes(result)[0]["spec"]["rules"][0]["filters"][0]["cors"].get("allowOrigins")
+
+    assert origins(["*"]) == ["*"]
+    assert origins(["*", "https://a.example.com"]) == ["https://a.example.com"]  # '*' among others: a bad regex
+    assert origins(["a.example.com"]) is None  # no scheme: never equal to a normalized Origin
+    assert origins(["https://a.example.com:443/"]) == ["https://a.example.com"]
+
+
+def test_redirect_plugin_with_upstream_rewrites_stays_valid():
+    result = ingress({"konghq.com/plugins": "r,t", "konghq.com/rewrite": "/x", "konghq.com/strip-path": "true"}, extra=[
+        kong_plugin("r", "redirect", {"location": "https://b.example.com/"}),
+        kong_plugin("t", "request-transformer", {"replace": {"uri": "/new", "headers": ["host:h.example.com"]}})])
+    types = [f["type"] for f in routes(result)[0]["spec"]["rules"][0]["filters"]]
+    assert "RequestRedirect" in types and "URLRewrite" not in types  # CEL: not both; the redirect answers first

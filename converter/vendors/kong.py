@@ -42,6 +42,9 @@ register(
      "output."),
     ("kong-default-backend", "warning",
      "KIC serves one spec.defaultBackend, the oldest Ingress's, as a catch-all for every host; so does the output."),
+    ("grpc-path-unsupported", "warning",
+     "A path of a gRPC route is not a /service/method name (a regex, or characters gRPC names cannot have); a "
+     "GRPCRoute cannot match it, so it is left out."),
     ("kong-defaults", "info",
      "Kong defaults the Ingress relied on (5 retries, 60 s timeouts) that the Gateway API output does not keep."),
 )
@@ -120,7 +123,10 @@ class Kong(Vendor):
             return self.kong_regex(ctx, ing, p, path[len(marker):])
         if ing.extra.get("kong.legacy_regex") and not re.fullmatch(r"[a-zA-Z0-9.\-_~/%]*", path):
             return self.kong_regex(ctx, ing, p, path, legacy=True)
-        return prefix_by_characters(path)
+        m = prefix_by_characters(path)
+        if m.path_type == "RegularExpression":  # reported in finish(), once it is known whether the rule is gRPC
+            ing.extra.setdefault("kong.char_prefix", []).append((p, m.path))
+        return m
 
     def kic_path(self, ctx: Context, ing: Ingress, p: IngressPath, value: str, prefix: bool) -> Match | None:
         """Exact/Prefix: Kong matched `~value$` (unescaped), plus the plain prefix `value/` for Prefix."""
@@ -133,7 +139,9 @@ class Kong(Vendor):
             if m is not None:
                 ctx.report(ing, "path-regex-literal",
                            f"{p.path_type} path {p.path!r}: KIC passes Exact and Prefix paths to Kong as unescaped "
-                           f"regexes, so Kong read each '.' as any character; converted as the literal {gw_type} "
+                           "regexes, so Kong read each '.' as any character"
+                           + (" in the path itself (its sub-paths matched the literal prefix)" if prefix else "")
+                           + f"; converted as the literal {gw_type} "
                            f"{value!r} (stricter: only a real '.' matches)", line=p.line)
             return m
         if not _compiles(value):
@@ -165,8 +173,9 @@ class Kong(Vendor):
         why = ("IngressClassParameters enableLegacyRegexDetection makes it a regex" if legacy
                else "a Kong regex path, anchored at the start only")
         ctx.report(ing, "path-regex", f"path {p.path!r} is {why}; converted to the RegularExpression {value!r} "
-                   "(Kong 3 evaluates RE2-like Rust regexes; support and dialect are implementation-specific)",
-                   line=p.line)
+                   "(Kong 3 evaluates RE2-like Rust regexes, and ranks regex paths above every plain path of a route "
+                   "with as many criteria, whatever their length; RegularExpression support, dialect and precedence "
+                   "are implementation-specific)", line=p.line)
         return Match("RegularExpression", value)
 
     # -- after the annotations -----------------------------------------------------------------------------------------
@@ -186,11 +195,144 @@ class Kong(Vendor):
                         svc = ctx.inventory.get("Service", "default" if ing.namespace == "" else "", svc_key[1])
                     services[svc_key] = service_settings(ctx, svc, ing) if svc else ServiceSettings(None)
                 apply_service(ctx, ing, r, services[svc_key])
+            grpc_paths(ctx, ing)
+            char_prefixes(ctx, ing)
             rewrites(ctx, ing, services)
+            for r in ing.rules:  # a redirect answers before proxying: upstream rewrites had no effect (and CEL
+                if r.filter("RequestRedirect") is not None:  # forbids RequestRedirect with URLRewrite)
+                    r.filters = [f for f in r.filters if f["type"] != "URLRewrite"]
             defaults(ctx, ing, services)
             split_prefix_rewrites(ing)
             for key, status in ing.extra.get("kong.status", {}).items():
                 ing.ann_status[key] = status
+        precedence(ctx, ingresses)
+
+
+_GRPC_SERVICE = re.compile(r"^\.?[a-z_][a-z_0-9]*(\.[a-z_][a-z_0-9]*)*$", re.IGNORECASE)
+_GRPC_METHOD = re.compile(r"^[A-Za-z_][A-Za-z_0-9]*$")
+
+
+def grpc_paths(ctx: Context, ing: Ingress) -> None:
+    """gRPC rules: a GRPCRoute matches `/service/method` names only, so each path must be one (or `/`).
+
+    A character-prefix path (a plain Kong path) becomes the service or method it names (gRPC names end at `/`); a
+    regex path, or a path that no gRPC request can have, cannot be a GRPCRoute match: the rule is left out and
+    reported rather than turned into a match-everything rule.
+    """
+    for r in _rules(ing):
+        if r.protocol != "grpc":
+            continue
+        kept, lost = [], []
+        for m in r.matches:
+            if m.path_type == "RegularExpression":
+                body = m.path[1:-2] if m.path.startswith("^") and m.path.endswith(".*") else ""
+                plain = re.sub(r"\\(.)", r"\1", body)  # a character prefix is ^<escaped path>.*
+                if not body or re_escape(plain) != body or not _grpc_name_ok(plain):
+                    lost.append(m.path)
+                    continue
+                m = _copy_match(m, path_type="PathPrefix", path=plain)
+            elif m.path_type in ("Exact", "PathPrefix") and m.path != "/" and not _grpc_name_ok(m.path):
+                lost.append(m.path)
+                continue
+            kept.append(m)
+        if not lost:
+            r.matches = kept
+            continue
+        if not kept:
+            r.dropped = True
+        else:
+            r.matches = kept
+        ctx.report(ing, "grpc-path-unsupported", f"gRPC route path {r.path!r}: "
+                   f"{', '.join(repr(x) for x in dict.fromkeys(lost))} is not a /service/method name a GRPCRoute can "
+                   "match (regex, or characters no gRPC name has); " + ("the rule is not converted" if not kept else
+                                                                        "those matches are left out"), line=r.line,
+                   hint="use pathType Prefix /package.Service or Exact /package.Service/Method")
+
+
+def char_prefixes(ctx: Context, ing: Ingress) -> None:
+    """The plain Kong paths (ImplementationSpecific, no pathType) that match by characters."""
+    for p, regex in ing.extra.get("kong.char_prefix", []):
+        path = re.sub(r"/{2,}", "/", p.path or "") or "/"
+        kind = f"{p.path_type or 'no pathType'}: a plain Kong path"
+        if any(r.line == p.line and r.protocol == "grpc" and not r.dropped for r in ing.rules):
+            ctx.report(ing, "path-prefix-by-characters", f"gRPC path {p.path!r} ({kind}): Kong matched it by "
+                       f"characters, so it also took longer gRPC names starting with {path!r}; converted to the "
+                       "GRPCRoute match of the service or method it names", line=p.line,
+                       hint="if a segment prefix was meant, set pathType Prefix")
+            continue
+        differs = (f"it does not match {path.rstrip('/')!r} itself" if path.endswith("/")
+                   else f"it also matches {path}x...")
+        ctx.report(ing, "path-prefix-by-characters",
+                   f"path {p.path!r} ({kind}): Kong matched it by characters ({differs}) and ranked it among plain "
+                   f"paths by length; converted to the RegularExpression {regex!r}, whose precedence against "
+                   "PathPrefix matches is implementation-specific", line=p.line,
+                   hint="if a segment prefix was meant, set pathType Prefix (Gateway API PathPrefix)")
+
+
+def _grpc_name_ok(path: str) -> bool:
+    parts = path.strip("/").split("/")
+    if not parts[0] or len(parts) > 2 or not _GRPC_SERVICE.match(parts[0]):
+        return False
+    return len(parts) == 1 or bool(_GRPC_METHOD.match(parts[1]))
+
+
+def _kong_weight(ing: Ingress, r: Rule) -> tuple[int, int]:
+    """Kong's route rank before the path (router transform get_priority): (match criteria, header count).
+
+    Methods, headers and SNIs each add one criterion (hosts too, equal for rules of one host); only then do the paths
+    count (regex before plain, longer plain before shorter), whereas Gateway API ranks the path first.
+    """
+    m = r.matches[0]
+    weight = int(m.method is not None) + int(bool(m.headers))
+    weight += int(ing.ann_status.get(PREFIX + "snis") == "approximated")  # a valid, non-empty SNI list
+    return weight, len({h["name"].lower() for h in m.headers})
+
+
+def _prefix_covers(outer: str, inner: str) -> bool:
+    return outer == "/" or inner == outer or inner.startswith(outer.rstrip("/") + "/")
+
+
+def precedence(ctx: Context, ingresses: list[Ingress]) -> None:
+    """Flag pairs of rules of one host that Kong and Gateway API rank in opposite order.
+
+    Kong ranks a route with more criteria (methods, headers, SNIs) above a route with a longer path; Gateway API
+    ranks the more specific path first (Exact, then the longest prefix) and only then methods and headers. A request
+    that both rules match went to the rule with more criteria in Kong and goes to the longer path now.
+    """
+    by_host: dict[str, list[tuple[Ingress, Rule]]] = {}
+    for ing in ingresses:
+        for r in _rules(ing):
+            if r.default or r.protocol != "http" or not r.matches or r.matches[0].path_type is None:
+                continue
+            by_host.setdefault(r.host, []).append((ing, r))
+    seen: set[tuple] = set()
+    for host, items in by_host.items():
+        if not host:
+            continue
+        for ing_a, a in items:
+            ma = a.matches[0]
+            wa = _kong_weight(ing_a, a)
+            if ma.path_type != "PathPrefix" or wa == (0, 0):
+                continue
+            for ing_b, b in items:
+                mb = b.matches[0]
+                if mb.path_type not in ("PathPrefix", "Exact") or mb.path == ma.path and mb.path_type == "PathPrefix":
+                    continue
+                if _kong_weight(ing_b, b) >= wa or not _prefix_covers(ma.path, mb.path):
+                    continue
+                key = (ing_a.key, ma.path, ing_b.key, mb.path_type, mb.path)
+                if key in seen:
+                    continue
+                seen.add(key)
+                where = f" of Ingress {ing_b.key}" if ing_b is not ing_a else ""
+                what = "methods" if ma.method else "headers" if ma.headers else "SNIs"
+                ctx.report(ing_a, "precedence-changed",
+                           f"host {host!r}: Kong ranked the prefix path {ma.path!r} (with {what}: more match "
+                           f"criteria) above the {'Exact' if mb.path_type == 'Exact' else 'longer prefix'} path "
+                           f"{mb.path!r}{where}, so requests to {mb.path!r} that meet its conditions went to this "
+                           f"rule; Gateway API ranks the more specific path first, so they now go to {mb.path!r}",
+                           line=a.line, hint="if the conditions were meant to win, add them (or the backend) to the "
+                           f"rule for {mb.path!r} too")
 
 
 def default_backends(ctx: Context, ingresses: list[Ingress]) -> None:
@@ -396,9 +538,20 @@ def protocols(ctx: Context, ing: Ingress, value: str, entry: Entry) -> tuple[str
     return "converted", ""
 
 
-def snis(ctx: Context, ing: Ingress, value: str, entry: Entry) -> tuple[str, str] | None:
-    if not value.strip():
+_KIC_SNI = re.compile(r"^([a-zA-Z0-9]+(-[a-zA-Z0-9]+)*)+(\.([a-zA-Z0-9]+(-[a-zA-Z0-9]+)*))*$")
+
+
+def snis(ctx: Context, ing: Ingress, value: str, entry: Entry) -> tuple[str, str] | str | None:
+    items = [s.strip() for s in value.split(",") if s.strip()]
+    if not items:
         return "converted", "an empty value sets no SNI criterion (the default)"
+    bad = [s for s in items if not _KIC_SNI.match(s)]
+    if bad:  # route.go overrideSNIs: one invalid name discards the whole list
+        key = PREFIX + "snis"
+        ctx.report(ing, "annotation-invalid-value", f"{key}: {', '.join(repr(b) for b in bad)} is not a plain host "
+                   "name (no wildcard); KIC discards the whole list, so the routes had no SNI criterion (as converted)",
+                   annotation=key)
+        return _own(ing, key, "invalid")
     return None
 
 
@@ -602,13 +755,57 @@ def path_handling(ctx: Context, ing: Ingress, value: str, entry: Entry) -> tuple
 # -- plugins -------------------------------------------------------------------------------------------------------
 
 
+_PLAIN, _SECURE = {"http", "grpc", "ws"}, {"https", "grpcs", "wss"}
+
+
+def _route_protocols(ing: Ingress) -> set[str]:
+    """The client protocols of the Kong routes (after KIC's normalization) that a plugin's `protocols` must cover."""
+    intent = ing.extra.get("kong.tls")
+    return set(intent["protocols"]) if intent else {"http", "https"}
+
+
+def plugin_side(scope: set[str] | None, route: set[str]) -> str:
+    """Where a plugin with `protocols` = scope ran on routes accepting `route`: all | http | https | none."""
+    if scope is None or route <= scope:
+        return "all"
+    ran = route & scope
+    if not ran:
+        return "none"
+    return "http" if ran <= _PLAIN else "https" if ran <= _SECURE else "all"
+
+
+def _split_sides(ing: Ingress) -> None:
+    """One rule per listener side (HTTP, HTTPS) so that a filter can be attached to one side only."""
+    out: list[Rule] = []
+    for r in ing.rules:
+        out.append(r)
+        if r.dropped or r.default or not (r.serve_http and r.serve_https):
+            continue
+        twin = copy.deepcopy(r)
+        r.serve_https, twin.serve_http = False, False
+        out.append(twin)
+    ing.rules[:] = out
+
+
 def plugins(ctx: Context, ing: Ingress, value: str, entry: Entry) -> str:
     key = PREFIX + "plugins"
-    out = kong_plugins.apply(ctx, ing, ing.namespace, value, key)
+    _tls_intent(ctx, ing)
+    route = _route_protocols(ing)
+    out = kong_plugins.apply(ctx, ing, ing.namespace, value, key, route)
     ing.extra["kong.plugin_types"] = out.types
-    for r in _rules(ing):
-        for _, f in out.filters:
-            kong_plugins.merge_filter(r.filters, copy.deepcopy(f))
+    for ptype, f in out.filters:
+        scope = out.scopes.get(ptype)
+        side = plugin_side(scope, route)  # never "none": apply() leaves out the plugins that never ran
+        if side != "all":  # one rule per listener side; the filter goes to its side only
+            _split_sides(ing)
+            if any(r.default for r in _rules(ing)):
+                out.worse("approximated")
+                ctx.report(ing, "annotation-approximated", f"{key}: the {ptype} plugin runs only for the protocols "
+                           f"{', '.join(sorted(scope or ()))}; the default backend's rule serves both sides and does "
+                           f"not get its {f['type']} filter", annotation=key)
+        for r in _rules(ing):
+            if side == "all" or (not r.default and (r.serve_http if side == "http" else r.serve_https)):
+                kong_plugins.merge_filter(r.filters, copy.deepcopy(f))
     return _own(ing, key, out.status)
 
 
@@ -644,6 +841,7 @@ class ServiceSettings:
         self.plugins: kong_plugins.Outcome | None = None
         self.backend_tls: dict | None = None
         self.effects: dict[str, str] = {}  # annotation -> status, for those that change the routes reaching it
+        self.scoped: set[tuple[str, str]] = set()  # (plugin type, side) already reported as protocol-scoped
 
 
 SERVICE_KEYS = ("plugins", "path", "protocol", "connect-timeout", "read-timeout", "write-timeout", "retries",
@@ -830,8 +1028,24 @@ def apply_service(ctx: Context, ing: Ingress, r: Rule, s: ServiceSettings) -> No
     if s.plugins is not None:
         own = ing.extra.get("kong.plugin_types", set())  # a route plugin replaces the Service's of the same type
         for ptype, f in s.plugins.filters:
-            if ptype not in own:
+            if ptype in own:
+                continue
+            side = plugin_side(s.plugins.scopes.get(ptype), _route_protocols(ing))
+            if side == "all":
                 kong_plugins.merge_filter(r.filters, copy.deepcopy(f))
+            elif (ptype, side) not in s.scoped:
+                s.scoped.add((ptype, side))
+                assert s.svc is not None
+                key = PREFIX + "plugins"
+                s.plugins.worse("ignored" if side == "none" else "approximated")
+                s.effects[key] = s.plugins.status
+                ing.ann_status[f"Service {s.svc.name}: {key}"] = s.plugins.status
+                ctx.report(s.svc, "annotation-ignored" if side == "none" else "annotation-approximated",
+                           f"{key}: the {ptype} plugin runs only for the protocols "
+                           f"{', '.join(sorted(s.plugins.scopes.get(ptype) or ()))}: "
+                           + ("no effect on the routes of Ingress " + ing.name if side == "none" else
+                              f"Kong ran it on the {side.upper()} requests of Ingress {ing.name} only; the Service's "
+                              "filters apply to whole rules, so it is not converted there"), annotation=key)
 
 
 # -- finish: rewrites, splitting, defaults -------------------------------------------------------------------------
@@ -909,8 +1123,9 @@ def rewrites(ctx: Context, ing: Ingress, services: dict) -> None:
                    line=ing.obj.line)
     if not keep_host:
         if host_lost:
-            ctx.report(ing, "annotation-approximated", f"{key_host}: false made Kong send the upstream target's "
-                       "address as Host; Gateway API sends the client's Host unless a hostname rewrite is set",
+            ctx.report(ing, "annotation-approximated", f"{key_host}: false made Kong send the upstream's host name "
+                       "(not the client's) as Host; Gateway API sends the client's Host unless a hostname rewrite is "
+                       "set",
                        annotation=key_host, hint="set konghq.com/host-header on the Service to get a URLRewrite "
                        "hostname")
             _own(ing, key_host, "approximated")
@@ -942,11 +1157,13 @@ def defaults(ctx: Context, ing: Ingress, services: dict) -> None:
     retried = ing.extra.get("kong.svc_retries", set())
     lost = []
     if any(id(r) not in retried for r in rules):
-        lost.append(f"{DEFAULT_RETRIES} retries on connection errors and timeouts (Gateway implementations do not "
-                    "retry by default; rules[].retry is experimental)")
+        lost.append(f"{DEFAULT_RETRIES} retries on connection errors and timeouts (the gateway's own retry "
+                    "default applies instead: Envoy Gateway does not retry, Istio retries twice; rules[].retry is "
+                    "experimental)")
     if any(id(r) not in timed for r in rules):
-        lost.append("60 s connect, read and write timeouts (the gateway's own defaults apply; Envoy-based gateways "
-                    "time requests out after 15 s)")
+        lost.append("60 s connect, read and write timeouts (Kong's read and write timeouts are between two "
+                    "successive operations, not a total; without rules[].timeouts the gateway's own defaults apply: "
+                    "Envoy Gateway ends a request after 15 s, Istio sets no limit)")
     missing = sorted({r.backends[0].name for r in rules if r.backends and r.backends[0].kind == "Service"
                       and (services.get((ing.namespace, r.backends[0].name)) or ServiceSettings(None)).svc is None})
     text = ("Kong defaults this Ingress relied on are not kept: " + "; ".join(lost) + ".") if lost else ""

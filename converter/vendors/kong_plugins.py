@@ -27,6 +27,9 @@ register(
      "control."),
     ("kong-plugin-global", "warning",
      "A KongClusterPlugin labelled global applied to every Kong route; it is not attached to the generated routes."),
+    ("kong-plugin-no-grant", "warning",
+     "A KongPlugin of another namespace (namespace:name) binds only with a ReferenceGrant, and the input has none; "
+     "converted as if granted."),
 )
 
 GROUP = "configuration.konghq.com"
@@ -80,6 +83,7 @@ OTHER = {
 }
 _HEADER_NAME = re.compile(r"^[A-Za-z0-9!#$%&'*+\-.^_`|~]+$")
 _ORIGIN = re.compile(r"^(\*|https?://(((\*\.)?([a-zA-Z0-9\-]+\.)*[a-zA-Z0-9-]+|\*)(:[0-9]{1,5})?))$")
+_PRECISE_HOST = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")  # PreciseHostname
 _PLAIN_ORIGIN = re.compile(r"^[A-Za-z0-9.:/\-]+$")  # Kong treats any other origin as a regex
 CORS_METHODS = ("GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH")
 MAX_MODIFIER = 16
@@ -124,6 +128,7 @@ class Outcome:
     filters: list[tuple[str, dict]] = field(default_factory=list)  # (plugin type, filter)
     types: set[str] = field(default_factory=set)
     status: str = "converted"
+    scopes: dict[str, set[str]] = field(default_factory=dict)  # plugin type -> its `protocols` (when set)
 
     def worse(self, status: str) -> None:
         order = ("converted", "ignored", "approximated", "needs-experimental", "implementation-specific",
@@ -155,8 +160,12 @@ def resolve(ctx: Context, namespace: str, ref: str) -> Plugin:
     return p
 
 
-def apply(ctx: Context, owner: Ingress | Obj, namespace: str, value: str, key: str) -> Outcome:
-    """Resolve and convert the plugins named by `value`; findings go to `owner`, filters into the Outcome."""
+def apply(ctx: Context, owner: Ingress | Obj, namespace: str, value: str, key: str,
+          route: set[str] | None = None) -> Outcome:
+    """Resolve and convert the plugins named by `value`; findings go to `owner`, filters into the Outcome.
+
+    `route`: the client protocols of the routes (when known): a plugin whose `protocols` share none of them never ran.
+    """
     out = Outcome()
     seen: set[str] = set()
     for ref in split_names(value):
@@ -169,6 +178,12 @@ def apply(ctx: Context, owner: Ingress | Obj, namespace: str, value: str, key: s
                        annotation=key, hint="add the KongPlugin manifest to the input and convert again")
             continue
         ptype = p.type
+        if p.kind == "KongPlugin" and (p.namespace or "default") != (namespace or "default") \
+                and not _granted(ctx, owner, namespace, p):
+            ctx.report(owner, "kong-plugin-no-grant", f"{key}: {p.label()} is in another namespace; KIC binds it only "
+                       f"when a ReferenceGrant in namespace {p.namespace!r} allows KongPlugins to be referenced from "
+                       f"namespace {namespace!r}, and the input has none: converted as if granted", annotation=key,
+                       hint="if no such grant exists, Kong did not run the plugin: remove the reference")
         if p.disabled:
             out.worse("ignored")
             ctx.report(owner, "annotation-ignored", f"{key}: {p.label()} is disabled; it had no effect",
@@ -176,12 +191,49 @@ def apply(ctx: Context, owner: Ingress | Obj, namespace: str, value: str, key: s
             continue
         if ptype in seen:
             ctx.report(owner, "annotation-ignored", f"{key}: {p.label()} repeats a plugin type already attached; "
-                       "Kong runs one instance per type", annotation=key)
+                       "Kong allows one plugin of a type per route or service (it rejects a second one), so only the "
+                       "first is converted", annotation=key)
             continue
         seen.add(ptype)
         out.types.add(ptype)
+        consumer = p.obj.data.get("consumerRef")
+        if consumer and ptype in CONVERTERS:
+            out.worse("implementation-specific")
+            ctx.report(owner, "annotation-implementation-specific", f"{key}: {p.label()} has consumerRef "
+                       f"{consumer!r}: Kong ran it only for requests authenticated as that KongConsumer; Gateway API "
+                       "filters cannot depend on the consumer, so it is not converted (applying it to every request "
+                       "would change the other clients' responses)", annotation=key,
+                       hint=f"on Kong's own Gateway API support: {p.extension_ref()}")
+            continue
+        protocols = p.obj.data.get("protocols")
+        if isinstance(protocols, list) and protocols:
+            out.scopes[ptype] = {str(x).strip().lower() for x in protocols}
+            if route is not None and not route & out.scopes[ptype]:
+                out.worse("ignored")
+                ctx.report(owner, "annotation-ignored", f"{key}: {p.label()} runs only for the protocols "
+                           f"{', '.join(sorted(out.scopes[ptype]))} and the routes accept "
+                           f"{', '.join(sorted(route))}: it had no effect", annotation=key)
+                continue
         convert(ctx, owner, p, key, out)
     return out
+
+
+def _granted(ctx: Context, owner: Ingress | Obj, namespace: str, p: Plugin) -> bool:
+    """A ReferenceGrant in the plugin's namespace lets the owner's namespace reference KongPlugins (of that name).
+
+    KIC checks the grant's `from` against the referrer's namespace (its kind as KIC sees it is not reliable for
+    Ingresses, so any `from` kind of that namespace is accepted here).
+    """
+    for g in ctx.inventory.all("ReferenceGrant"):
+        if g.namespace != p.namespace:
+            continue
+        spec = g.data.get("spec") or {}
+        froms = [f for f in spec.get("from") or [] if isinstance(f, dict) and f.get("namespace") == namespace]
+        tos = [t for t in spec.get("to") or [] if isinstance(t, dict) and t.get("kind") == "KongPlugin"
+               and t.get("group") == GROUP and t.get("name") in (None, "", p.name)]
+        if froms and tos:
+            return True
+    return False
 
 
 def convert(ctx: Context, owner: Ingress | Obj, p: Plugin, key: str, out: Outcome) -> None:
@@ -234,25 +286,44 @@ def _strings(value: object) -> list[str]:
     return []
 
 
+def _normal_origin(origin: str) -> str | None:
+    """Kong's normalize_origin for a plain entry: scheme://host[:port] without a default port; None without a host."""
+    parts = urlsplit(origin)
+    try:
+        port = parts.port
+    except ValueError:
+        return origin
+    if not parts.scheme or not parts.hostname:
+        return None
+    if (parts.scheme, port) in (("http", 80), ("https", 443)):
+        port = None
+    return f"{parts.scheme}://{parts.hostname}" + (f":{port}" if port else "")
+
+
 def cors(ctx: Context, owner: Ingress | Obj, p: Plugin, key: str, out: Outcome) -> None:
     cfg = p.config
     lost: list[str] = []
     approx: list[str] = []
     spec: dict = {}
     origins = _strings(cfg.get("origins"))
-    good = []
+    good: list[str] = []
     for o in origins:
-        if o == "*" or (_PLAIN_ORIGIN.match(o) and _ORIGIN.match(o)):
+        if o == "*" and len(origins) == 1:  # Kong allows every origin only for a lone "*"
             good.append(o)
-        elif _PLAIN_ORIGIN.match(o) and ":" not in o and _ORIGIN.match("https://" + o):
-            good += [f"http://{o}", f"https://{o}"]  # Kong compares a scheme-less entry with the Origin's host
-            approx.append(f"origin {o!r} (Kong compared it with the Origin's host) became http:// and https:// "
-                          "origins")
-        else:
-            lost.append(f"origin {o!r} (a regex, which Kong anchored at both ends)")
+        elif not _PLAIN_ORIGIN.match(o):
+            why = "; a '*' among other origins is an invalid regex that matches nothing" if o == "*" else ""
+            lost.append(f"origin {o!r} (Kong read it as a regex anchored at both ends{why})")
+        else:  # Kong compares scheme://host[:port] (default port dropped) with the normalized Origin
+            norm = _normal_origin(o)
+            if norm is None:
+                approx.append(f"origin {o!r} has no scheme: Kong compared it with the request's whole Origin "
+                              "(scheme://host), so it never matched; left out")
+            elif _ORIGIN.match(norm):
+                good.append(norm)
+            else:
+                lost.append(f"origin {o!r} (not a valid Gateway API origin)")
+    good = list(dict.fromkeys(good))
     if not origins:
-        good = ["*"]
-    if "*" in good:
         good = ["*"]
     if good:
         spec["allowOrigins"] = good[:64]
@@ -341,14 +412,24 @@ def transformer(ctx: Context, owner: Ingress | Obj, p: Plugin, key: str, out: Ou
         names[op].add(low)
         mod[op].append({"name": name, "value": val})
 
+    # Kong's order: remove, rename, replace, add, append; a header removed first is absent for the later steps.
     for name in _strings(_section(cfg, "remove", "headers")):
         if not _HEADER_NAME.match(name) or len(mod["remove"]) >= MAX_MODIFIER:
             lost.append(f"remove {name!r} (invalid name or more than 16 headers)")
         elif name.lower() not in {h.lower() for h in mod["remove"]}:
             mod["remove"].append(name)
+    removed = {h.lower() for h in mod["remove"]}
+
+    def unremove(low: str) -> None:  # removed, then created again: a plain set
+        mod["remove"][:] = [h for h in mod["remove"] if h.lower() != low]
+        removed.discard(low)
+
     for name, new in _pairs(_section(cfg, "rename", "headers")):
         lost.append(f"rename of {name!r} to {new!r}")
-    replaced = {n.lower(): (n, v) for n, v in _pairs(_section(cfg, "replace", "headers"))}
+    replaced = {}
+    for name, val in _pairs(_section(cfg, "replace", "headers")):
+        if name.lower() not in removed:  # a removed header is absent: Kong's replace had no effect
+            replaced.setdefault(name.lower(), (name, val))
     for low, (name, val) in replaced.items():
         if request and low == "host":
             rewrite["hostname"] = val
@@ -362,10 +443,17 @@ def transformer(ctx: Context, owner: Ingress | Obj, p: Plugin, key: str, out: Ou
         if request and name.lower() == "host":
             approx.append("add 'host' had no effect in Kong (the Host header is always present)")
             continue
-        approx.append(f"add {name!r} also overwrites a header the {'client' if request else 'backend'} sent")
+        if name.lower() in removed:  # removed first, so Kong's add always set it: exact
+            unremove(name.lower())
+        elif name.lower() not in names["set"]:
+            approx.append(f"add {name!r} also overwrites a header the {'client' if request else 'backend'} sent")
         put("set", name, val, "add")
     for name, val in _pairs(_section(cfg, "append", "headers")):
-        put("add", name, val, "append")
+        if name.lower() in removed:  # removed first: the appended value is the only one
+            unremove(name.lower())
+            put("set", name, val, "append")
+        else:
+            put("add", name, val, "append")
     for part in ("querystring", "body", "json", "json_types"):
         for op in ("remove", "rename", "replace", "add", "append"):
             if _strings(_section(cfg, op, part)):
@@ -404,22 +492,39 @@ def redirect(ctx: Context, owner: Ingress | Obj, p: Plugin, key: str, out: Outco
     location = str(cfg.get("location") or "")
     code = cfg.get("status_code", 301)
     parts = urlsplit(location)
-    if parts.scheme not in ("http", "https") or not parts.hostname or code not in (301, 302, 303, 307, 308):
+    try:
+        port = parts.port
+    except ValueError:  # a port out of range: Kong's schema rejects the plugin
+        port = -1
+    if parts.scheme not in ("http", "https") or not parts.hostname or not _PRECISE_HOST.match(parts.hostname) \
+            or port == -1 or parts.username is not None or code not in (301, 302, 303, 307, 308):
         out.worse("unsupported")
         ctx.report(owner, "annotation-unsupported", f"{key}: {p.label()}: location {location!r} / status {code!r} "
-                   "cannot be expressed as a RequestRedirect; the requests now reach the backend", annotation=key)
+                   "cannot be expressed as a RequestRedirect (Gateway API needs an http(s) URL with a DNS hostname, "
+                   "no IP literal in brackets, no user info, a valid port, and status 301, 302, 303, 307 or 308); "
+                   "the requests now reach the backend", annotation=key)
         return
     spec: dict = {"scheme": parts.scheme, "hostname": parts.hostname}
-    if parts.port:
-        spec["port"] = parts.port
-    if not cfg.get("keep_incoming_path"):
+    if port:
+        spec["port"] = port
+    incoming = str(cfg.get("incoming_path") or ("keep" if cfg.get("keep_incoming_path") is True else "ignore"))
+    if incoming != "keep":
         spec["path"] = {"type": "ReplaceFullPath", "replaceFullPath": parts.path or "/"}
     spec["statusCode"] = code
     out.filters.append((p.type, {"type": "RequestRedirect", "requestRedirect": spec}))
-    if parts.query or parts.fragment:
+    lost = []
+    if incoming == "merge":
+        lost.append("incoming_path merge (Kong combined the location with the request's path and query) became "
+                    "the location's path alone")
+    if incoming != "keep":  # Kong answered with the location as written: the request's query string was dropped
+        lost.append(f"Kong redirected to {location!r} exactly, dropping the request's query string; Gateway API "
+                    "redirects keep it" + (" (and cannot add the location's query or fragment)"
+                                           if parts.query or parts.fragment else ""))
+    if lost:
         out.worse("approximated")
-        ctx.report(owner, "annotation-approximated", f"{key}: {p.label()}: the query or fragment of {location!r} "
-                   "is not in the redirect (Gateway API redirects keep the request's query)", annotation=key)
+        ctx.report(owner, "annotation-approximated", f"{key}: {p.label()} became a RequestRedirect: "
+                   + "; ".join(lost), annotation=key,
+                   hint="keep_incoming_path: true (Kong) is what Gateway API redirects do without a path")
 
 
 CONVERTERS = {
@@ -434,7 +539,7 @@ def global_plugins(ctx: Context) -> None:
     """KongClusterPlugins labelled global: "true" applied to all routes of the controller: say so, once."""
     for o in ctx.inventory.all("KongClusterPlugin"):
         labels = (o.data.get("metadata") or {}).get("labels") or {}
-        if str(labels.get("global", "")).lower() != "true":
+        if labels.get("global") != "true":  # KIC compares the label value exactly
             continue
         ptype = str(o.data.get("plugin") or "")
         code = "security-not-enforced" if ptype in SECURITY else "kong-plugin-global"
