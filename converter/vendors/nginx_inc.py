@@ -6,7 +6,10 @@ version1/nginx.ingress.tmpl and template_helper.go, internal/k8s/validation.go):
 * Paths: without `nginx.org/path-regex`, Prefix and ImplementationSpecific paths are plain nginx prefix locations
   (`location /tea` also matches `/teapot`), Exact is `location = /tea`. With path-regex every path of the Ingress
   becomes `~ "^path"`, `~* "^path"` (start-anchored only) or `= "path"`; an Exact path under path-regex yields
-  `~ "^= /path"`, which matches nothing.
+  `~ "^= /path"`, which matches nothing. The RegularExpression is `^path.*` (`^(?:A|.*B).*` when the path has
+  top-level alternatives, of which nginx anchors only the first), equal on full- and partial-match engines.
+* `listen-ports` / `listen-ports-ssl` replace 80 / 443 for the hosts (Rule.http_ports / https_ports); the SSL
+  redirect goes to `https://$host:<first SSL port>`.
 * Server-level settings (SSL redirect, `redirect-to-https`, HSTS, `proxy-hide-headers`, `app-root`, server snippets,
   App Protect) apply to every location of the host; location-level ones (timeouts, headers, rewrites, services)
   to each path.
@@ -15,8 +18,12 @@ version1/nginx.ingress.tmpl and template_helper.go, internal/k8s/validation.go):
   the master deny list (service lists, health checks) and the minion deny list (server-level ones) are ignored.
   A minion whose host has no master is not served. Several Ingresses (not mergeable) with one host: the oldest wins.
 * Validation (internal/k8s/validation.go): an invalid annotation value, a Service list naming Services the Ingress
-  does not use, a missing related annotation (hsts-* without hsts, basic-auth-realm without basic-auth-secret), a
-  host-less rule or a master with paths make NIC reject the whole Ingress (`ingress-ignored-by-controller`).
+  does not use (names compared untrimmed), a missing related annotation (hsts-* without hsts, basic-auth-realm
+  without basic-auth-secret), snippets (unless -enable-snippets), a host-less rule, a path with curly braces holding
+  letters, `/var` or `/root` anywhere, an unescaped quote or an unbalanced regex, a master with paths or a minion
+  without exactly one rule make NIC reject the whole Ingress (`ingress-ignored-by-controller`).
+* Minion paths compare by string (not pathType): the oldest minion keeps a path; a path repeated inside one minion is
+  served by none of its locations (buildMinionConfigs).
 
 The table (mappings/nginx-inc.yaml) is keyed by the FULL annotation name (nginx.org/ and nginx.com/ spell
 different annotations with the same suffix), and a `PREFIX*` entry covers a whole prefix.
@@ -92,7 +99,7 @@ _TIME_UNITS = {"ms": 1, "s": 1000, "m": 60_000, "h": 3_600_000, "d": 86_400_000,
                "M": 30 * 86_400_000, "y": 365 * 86_400_000}
 _HEADER_NAME = re.compile(r"^[-A-Za-z0-9]+$")
 _SERVICE = re.compile(r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$")
-_REWRITE = re.compile(r"^serviceName=(\S+)\s+rewrite=(\S*)$")
+_REWRITE_PATH = re.compile(r"/[^\s{};$]*")
 _STICKY = re.compile(r"^serviceName=(\S+)\s+(\S+)((\s+\S+)*)$")
 
 
@@ -123,17 +130,20 @@ def parse_services(text: str) -> list[str]:
 
 
 def parse_rewrites(text: str) -> dict[str, str]:
-    """`serviceName=S rewrite=/p;serviceName=T rewrite=/q` -> {S: /p, T: /q} (one bad entry voids the list)."""
+    """ParseRewriteList: `serviceName=S rewrite=/p;serviceName=T rewrite=/q` -> {S: /p, T: /q}. As NIC: every
+    ';'-separated part (a trailing ';' makes an empty one) is trimmed and split at its first space into exactly
+    `serviceName=NAME` and `rewrite=PATH` (one '=' each), PATH matching /[^\\s{};$]*; one bad part voids the list."""
     out: dict[str, str] = {}
-    for part in (p.strip() for p in text.split(";")):
-        if not part:
-            continue
-        m = _REWRITE.match(part)
-        if not m:
+    for raw in text.split(";"):
+        part = raw.strip()
+        svc, sep, rw = part.partition(" ")
+        svc_parts, rw_parts = svc.split("="), rw.split("=")
+        if not sep or len(svc_parts) != 2 or svc_parts[0] != "serviceName":
             raise ValueError(f"{part!r} is not 'serviceName=NAME rewrite=PATH'")
-        out[m.group(1)] = m.group(2)
-    if not out:
-        raise ValueError("empty list")
+        if len(rw_parts) != 2 or rw_parts[0] != "rewrite" or not _REWRITE_PATH.fullmatch(rw_parts[1]):
+            raise ValueError(f"{rw!r} is not 'rewrite=PATH' (PATH starting with '/', without whitespace, '{{', '}}', "
+                             "';', '$' or '=')")
+        out[svc_parts[1]] = rw_parts[1]
     return out
 
 
@@ -295,12 +305,16 @@ def _spec_services(ing: Ingress) -> set[str]:
 
 
 def _check_services(ctx: Context, ing: Ingress, key: str, names: list[str] | dict) -> None:
-    missing = sorted(set(names) - _spec_services(ing))
+    # ParseServiceList splits on ',' without trimming: `a, b` names ' b', which no path uses
+    raw = ing.annotations.get(key, "").split(",") if key.endswith(("ssl-services", "grpc-services",
+                                                                  "websocket-services")) else list(names)
+    missing = sorted(set(raw) - _spec_services(ing))
     if missing:
-        ctx.report(ing, "ingress-ignored-by-controller", f"{key} names {', '.join(missing)}, which this Ingress "
-                   "does not route to: NIC's validation rejects such an Ingress, so the controller served none of it; "
-                   "the output converts it anyway", annotation=key,
-                   hint="remove the names or add the paths they were meant for")
+        ctx.report(ing, "ingress-ignored-by-controller", f"{key} names {', '.join(map(repr, missing))}, which this "
+                   "Ingress does not route to (NIC compares the names exactly, spaces included): NIC's validation "
+                   "rejects such an Ingress, so the controller served none of it; the output converts it anyway",
+                   annotation=key, hint="remove the names (or the spaces after the commas) or add the paths they "
+                   "were meant for")
 
 
 def _truthy(ing: Ingress, key: str) -> bool:
@@ -498,13 +512,23 @@ def grpc_services(ctx: Context, ing: Ingress, names: list[str], entry: Entry) ->
     if http2 is False:
         return "ignored", "the controller's ConfigMap in the input does not enable http2, and NIC ignores " \
             "grpc-services without it; the Services stay HTTP backends"
+    kept = []
     for r in _live(ing):
         if _service(r) in names:
-            r.protocol = "grpc"
             m = r.matches[0]
             prefix = _char_prefix_path(m)
-            if m.path_type == "RegularExpression" and prefix is not None:
+            if m.path_type == "RegularExpression" and prefix is None:
+                kept.append(r.path)  # a GRPCRoute matches service/method, not a path regex: stay an HTTPRoute rule
+                continue
+            r.protocol = "grpc"
+            if m.path_type == "RegularExpression":
                 r.matches[0] = Match("PathPrefix", prefix, m.headers, m.query, m.method)
+    if kept:
+        return "approximated", f"the regex paths {', '.join(kept)} stay HTTPRoute RegularExpression rules (a " \
+            "GRPCRoute matches gRPC services and methods, not path regexes); their Service ports need appProtocol " \
+            "kubernetes.io/h2c for the Gateway to speak HTTP/2 (gRPC) to them" + (
+                "; NIC applied grpc-services only with http2: \"true\" in its ConfigMap, which the input does not "
+                "show" if http2 is None else "")
     if http2 is None:
         return "approximated", "converted to GRPCRoute rules (gRPC service/method matches from the paths); NIC " \
             "applied grpc-services only when its ConfigMap set http2: \"true\" (default false), which the input " \
@@ -605,19 +629,10 @@ def app_protect_enable(ctx: Context, ing: Ingress, on: bool, entry: Entry) -> tu
 
 
 def listen_ports(ctx: Context, ing: Ingress, ports: list[int], entry: Entry) -> tuple[str, str] | None:
+    """nginx.ingress.tmpl: the server `listen`s on these ports instead of 80 (or 443 with -ssl); applied in finish."""
     ssl = entry.key.endswith("-ssl")
-    default = 443 if ssl else 80
-    if ports == [default]:
-        return "converted", ""
-    proto = "HTTPS" if ssl else "HTTP"
-    listed = ", ".join(map(str, ports))
-    if default in ports:
-        return "unsupported", f"NIC also served the hosts of this Ingress over {proto} on port(s) {listed}; the " \
-            f"output listens on {default} only"
-    _server(ing)["no_https" if ssl else "no_http"] = True
-    return "unsupported", f"NIC served the hosts of this Ingress over {proto} on port(s) {listed}, not on " \
-        f"{default}; the output does not serve them over {proto} on {default} either, and has no listener on " \
-        f"{listed}"
+    _server(ing)["ssl_ports" if ssl else "ports"] = tuple(dict.fromkeys(ports))
+    return None
 
 
 def policies(ctx: Context, ing: Ingress, text: str, entry: Entry) -> tuple[str, str]:
@@ -712,6 +727,92 @@ def hsts_member(ctx: Context, ing: Ingress, value: Any, entry: Entry) -> tuple[s
 # The vendor
 
 
+def _regex_balanced(regex: str) -> bool:
+    """Whether the groups and character classes of a PCRE pattern are closed (what regexp2.Compile rejects most)."""
+    depth, i, n = 0, 0, len(regex)
+    while i < n:
+        c = regex[i]
+        if c == "\\":
+            i += 2
+            continue
+        if c == "[":
+            i += 1
+            if i < n and regex[i] == "^":
+                i += 1
+            if i < n and regex[i] == "]":
+                i += 1
+            while i < n and regex[i] != "]":
+                i += 2 if regex[i] == "\\" else 1
+            if i >= n:
+                return False
+        elif c == "(":
+            depth += 1
+        elif c == ")":
+            depth -= 1
+            if depth < 0:
+                return False
+        i += 1
+    return depth == 0
+
+
+def _top_level_alternatives(regex: str) -> list[str]:
+    """Split a PCRE pattern at its top-level `|` (outside groups, character classes and escapes)."""
+    parts, depth, start, i, n = [], 0, 0, 0, len(regex)
+    while i < n:
+        c = regex[i]
+        if c == "\\":
+            i += 2
+            continue
+        if c == "[":
+            i += 1
+            if i < n and regex[i] == "^":
+                i += 1
+            if i < n and regex[i] == "]":
+                i += 1
+            while i < n and regex[i] != "]":
+                i += 2 if regex[i] == "\\" else 1
+        elif c == "(":
+            depth += 1
+        elif c == ")":
+            depth = max(depth - 1, 0)
+        elif c == "|" and depth == 0:
+            parts.append(regex[start:i])
+            start = i + 1
+        i += 1
+    parts.append(regex[start:])
+    return parts
+
+
+def location_regex(path: str) -> str:
+    """The RegularExpression for nginx's `location ~ "^PATH"`, equal on full-match (Envoy) and partial-match
+    (nginx) engines: `^PATH.*`; with top-level alternatives `A|B`, nginx anchors only the first (`^A` or B anywhere),
+    so the match becomes `^(?:A|.*B).*`."""
+    alts = _top_level_alternatives(path)
+    if len(alts) == 1:
+        return f"^{path}.*"
+    return "^(?:" + "|".join([alts[0], *(".*" + a for a in alts[1:])]) + ").*"
+
+
+_LOCATION_FORMS = {"case_sensitive": '~ "^{path}"', "case_insensitive": '~* "^{path}"', "exact": '= "{path}"'}
+_ESCAPED = re.compile(r'([^"\\]|\\.)*')
+_ILLEGAL_KEYWORDS = re.compile(r"^/etc/|/root|/var|\\n|\\r$")  # Go: "^" + `/etc/|/root|/var|\\n|\\r` + "$"
+
+
+def _path_problems(path: str) -> list[str]:
+    """validatePath beyond its first regex: escaped quotes, curly braces, illegal keywords (every path, regex or not;
+    the regex compile check itself is left out, as Python's dialect differs from regexp2's)."""
+    out = []
+    if not _ESCAPED.fullmatch(path):
+        out.append(f"path {path!r} has an unescaped '\"' or ends with an unescaped '\\'")
+    if any(re.search(r"[A-Za-z]", inner) for inner in re.findall(r"\{(.*?)\}", path)):
+        out.append(f"path {path!r} has curly braces containing letters")
+    if not _regex_balanced(path):
+        out.append(f"path {path!r} is not a valid regular expression (NIC compiles every path as one)")
+    if _ILLEGAL_KEYWORDS.search(path):
+        out.append(f"path {path!r} matches NIC's illegal keywords (/etc/ at the start, /root or /var anywhere)")
+    return out
+
+
 def _regex_mode(ing: Ingress) -> str | None:
     mode = ing.annotations.get(PATH_REGEX)
     return mode if mode in ("case_sensitive", "case_insensitive", "exact") else None
@@ -737,6 +838,15 @@ class NginxInc(Vendor):
         for ing in ingresses:
             ing.extra["nic_regex"] = _regex_mode(ing)
             self._validate_spec(ctx, ing)
+            snippets = [k for k in ("nginx.org/server-snippets", "nginx.org/location-snippets") if k in ing.annotations]
+            if snippets:  # validateSnippetsAnnotation: Forbidden unless the controller runs with -enable-snippets
+                ctx.report(ing, "ingress-ignored-by-controller",
+                           f"{' and '.join(snippets)}: NIC's validation rejects an Ingress with snippet annotations "
+                           "unless the controller runs with -enable-snippets (default false), so a default-configured "
+                           "NIC served none of this Ingress; the output converts it anyway (without the snippets)",
+                           annotation=snippets[0],
+                           hint="if your controller ran with -enable-snippets, accept this finding; else remove the "
+                                "Ingress or the annotation")
             kind = ing.annotations.get(MERGEABLE)
             if kind not in ("master", "minion"):
                 continue
@@ -771,6 +881,8 @@ class NginxInc(Vendor):
                 problems.append(f"a {p.path_type} path is empty")
             elif p.path and not re.fullmatch(r"/[^\s;]*", p.path):
                 problems.append(f"path {p.path!r} does not start with '/' or has whitespace or ';'")
+            elif p.path:
+                problems.extend(_path_problems(p.path))
             if p.backend is not None and (p.backend.kind != "Service" or p.backend.group):
                 problems.append("a path has a resource backend")
         if problems:
@@ -794,6 +906,13 @@ class NginxInc(Vendor):
 
     def _prepare_minion(self, ctx: Context, ing: Ingress) -> None:
         self._deny(ctx, ing, MINION_DENYLIST, "a minion Ingress")
+        rules = (ing.obj.data.get("spec") or {}).get("rules") or []
+        if len(rules) != 1 or not ing.paths:
+            ctx.report(ing, "ingress-ignored-by-controller",
+                       "NIC rejects a minion Ingress unless it has exactly one rule (host) with at least one path "
+                       f"(this one has {len(rules)} rule(s) and {len(ing.paths)} path(s)); the output converts it "
+                       "anyway", line=ing.obj.line_of("spec", "rules"),
+                       hint="split it into one minion per host, each with its paths")
         if ing.tls:
             ctx.report(ing, "ingress-ignored-by-controller", "NIC rejects a minion Ingress that has spec.tls (TLS "
                        "belongs to the master); the output converts its paths with the master's TLS",
@@ -824,13 +943,14 @@ class NginxInc(Vendor):
         path = p.path or "/"
         if p.path_type == "Exact":
             ctx.report(ing, "path-invalid", f"path {path!r} is Exact under nginx.org/path-regex: NIC generates "
-                       f"`location ~ \"^= {path}\"`, which matches no request; not converted", line=p.line,
+                       f"`location {_LOCATION_FORMS[mode].format(path='= ' + path)}`, which matches no request; "
+                       "not converted", line=p.line,
                        hint="use pathType Prefix or ImplementationSpecific with path-regex")
             return None
         if mode == "exact":
             return self.checked(ctx, ing, p, Match("Exact", path))
         flags = "(?i)" if mode == "case_insensitive" else ""
-        return Match("RegularExpression", f"{flags}^{path}.*")
+        return Match("RegularExpression", flags + location_regex(path))
 
     # -- after the annotations: server-level settings, mergeable Ingresses, host collisions ---------------------
 
@@ -905,18 +1025,33 @@ class NginxInc(Vendor):
             ing.status = "skipped"  # NIC served none of it
 
     def _merge(self, ctx: Context, master: Ingress, group: list[Ingress]) -> None:
-        seen: dict[tuple, Ingress] = {}
-        for minion in group:  # oldest first: the oldest minion wins a path conflict
+        # buildMinionConfigs (internal/k8s/configuration.go): paths are compared by their string only (not their
+        # pathType); the oldest minion keeps a path, and a path repeated inside one minion is marked valid and then
+        # invalid (the minion is its own holder), so neither of its locations is served.
+        seen: dict[str, Ingress] = {}
+        voided: set[str] = set()  # paths repeated in their holder: held, but served by nobody
+        for minion in group:  # oldest first
+            counts: dict[str, int] = {}
+            for p in minion.paths:
+                counts[p.path or "/"] = counts.get(p.path or "/", 0) + 1
             for r in minion.rules:
                 if r.dropped:
                     continue
-                key = (r.path, r.path_type or "ImplementationSpecific")  # NIC compares the minions' paths
-                if key in seen:
+                holder = seen.get(r.path)
+                if counts.get(r.path, 0) > 1:
+                    r.dropped = True
+                    ctx.report(minion, "path-duplicate", f"path {r.path!r} of host {r.host!r} appears more than once "
+                               "in this minion: NIC marks it taken by another resource and serves none of its "
+                               "locations; not converted", line=r.line, hint="keep one path entry per path")
+                elif holder is not None and holder is not minion:
                     r.dropped = True
                     ctx.report(minion, "path-duplicate", f"path {r.path!r} of host {r.host!r} is also in the older "
-                               f"minion {_ref(seen[key])}, which NIC keeps; not converted", line=r.line)
-                    continue
-                seen[key] = minion
+                               f"minion {_ref(holder)}, which NIC keeps (paths are compared without their pathType)"
+                               + (" although it serves none of its locations for it (repeated there)"
+                                  if r.path in voided else "") + "; not converted", line=r.line)
+            for path, n in counts.items():
+                if seen.setdefault(path, minion) is minion and n > 1:
+                    voided.add(path)
             self._inherit(master, minion)
             self._apply_server(ctx, master, minion, with_app_root=False)
             ctx.report(minion, "mergeable-merged", f"minion of the master Ingress {_ref(master)}: its routes get the "
@@ -942,17 +1077,17 @@ class NginxInc(Vendor):
         """Apply the server-level settings of `src` (itself, or the master) to the rules of `target`."""
         s = _server(src)
         code = s.get("code", 301)
-        redirect = code if s.get("ssl_redirect", True) and not s.get("no_https") else None
+        redirect = code if s.get("ssl_redirect", True) else None
         if with_app_root and s.get("app_root"):
             self._app_root(src, target, s["app_root"], redirect, hosts)
         rules = _live(target)
         tls_hosts = {h for t in target.tls for h in t.hosts}
         grpc_only = {h for h in tls_hosts if _kind(target) is None and any(r.host == h for r in rules)
                      and all(r.protocol == "grpc" for r in rules if r.host == h)}
+        http_ports, https_ports = s.get("ports", (80,)), s.get("ssl_ports", (443,))
         for r in rules:
             r.https_redirect = redirect
-            r.serve_http = r.serve_http and not s.get("no_http")
-            r.serve_https = r.serve_https and not s.get("no_https")
+            r.http_ports, r.https_ports = http_ports, https_ports
             if r.host in grpc_only:  # a gRPC-only TLS server: NIC listens on the TLS ports only
                 r.https_redirect, r.serve_http = None, False
             for name in s.get("hide", []):
@@ -963,11 +1098,21 @@ class NginxInc(Vendor):
                 r.hsts = s["hsts"]
             if s.get("xfp_redirect") and r.filter("RequestRedirect") is None:
                 _set_header(r.filters, "RequestHeaderModifier", XFP, "https")
+        src_tls = {h for t in src.tls for h in t.hosts}
         out: list[Rule] = []
         for r in target.rules:
             if r.dropped or r not in rules:
                 out.append(r)
                 continue
+            if (r.https_redirect and r.serve_http and https_ports[0] != 443 and r.host in src_tls
+                    and r.protocol == "http" and r.filter("RequestRedirect") is None):
+                # `return CODE https://$host:<first SSL port>$request_uri`: a redirect without a port would go to 443
+                out.append(Rule(host=r.host, matches=copy.deepcopy(r.matches), backends=[], line=r.line, path=r.path,
+                                path_type=r.path_type, serve_https=False, http_ports=r.http_ports,
+                                https_redirect=r.https_redirect,
+                                filters=[{"type": "RequestRedirect", "requestRedirect": {
+                                    "scheme": "https", "port": https_ports[0], "statusCode": r.https_redirect}}]))
+                r.serve_http = False
             if s.get("xfp_redirect") and r.protocol == "http":  # server-level `if`: runs before app-root
                 out.append(_with_header(r, "http", [{"type": "RequestRedirect", "requestRedirect": {
                     "scheme": "https", "statusCode": code}}]))
