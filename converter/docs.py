@@ -14,7 +14,9 @@ from .mapping import STATUSES, Table, load_table
 VENDOR_TABLES = (("ingress-nginx", "ingress-nginx.yaml", "nginx.ingress.kubernetes.io/"),
                  ("F5 NGINX Ingress Controller", "nginx-inc.yaml", None),
                  ("Traefik", "traefik.yaml", None),
-                 ("Kong", "kong.yaml", None))
+                 ("Kong", "kong.yaml", None),
+                 ("HAProxy Technologies", "haproxy.yaml", None),
+                 ("HAProxy Ingress", "haproxy-ingress.yaml", None))
 
 
 def _cell(text: str) -> str:
