@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import re
 from typing import TYPE_CHECKING, Any
 
 from .model import Ingress, Rule
@@ -20,8 +21,7 @@ def rule(r: Rule, *, hsts: bool = False, grpc: bool = False) -> dict:
     out: dict[str, Any] = {}
     matches = [m.to_dict() for m in r.matches]
     if grpc:
-        matches = [grpc_match(m) for m in r.matches]
-        matches = [m for m in matches if m]
+        matches = [g for g in (grpc_match(m) for m in r.matches) if g]
     if matches:
         out["matches"] = matches
     filters = list(r.filters)
@@ -58,11 +58,20 @@ def http_side_rule(r: Rule, *, grpc: bool = False) -> dict | None:
     return out
 
 
-def grpc_match(m: Any) -> dict:
-    """A gRPC match from a path: `/pkg.Service/Method` or `/pkg.Service/` (prefix `/` matches everything)."""
+_GRPC_SERVICE = re.compile(r"(?i)^\.?[a-z_][a-z_0-9]*(\.[a-z_][a-z_0-9]*)*$")
+_GRPC_METHOD = re.compile(r"^[A-Za-z_][A-Za-z_0-9]*$")
+
+
+def grpc_match(m: Any) -> dict | None:
+    """A gRPC match from a path: `/pkg.Service/Method`, `/pkg.Service/`, or `/` (every call); None when the path
+    cannot be a gRPC method match (a regex, more segments, or characters gRPC names cannot have)."""
     out: dict[str, Any] = {}
     parts = [p for p in (m.path or "/").split("/") if p]
-    if m.path_type in ("Exact", "PathPrefix") and parts:
+    if m.path_type == "RegularExpression" and parts or len(parts) > 2:
+        return None
+    if parts:
+        if not _GRPC_SERVICE.match(parts[0]) or len(parts) > 1 and not _GRPC_METHOD.match(parts[1]):
+            return None
         method: dict[str, str] = {"service": parts[0]}
         if len(parts) > 1:
             method["method"] = parts[1]

@@ -73,6 +73,9 @@ CODES: dict[str, Code] = _codes(
      "Regex mode of another Ingress on the same host changed how this Ingress's paths match."),
     ("path-invalid", "error", "The path cannot be expressed as a Gateway API match; the path is not converted."),
     ("path-type-invalid", "error", "Unknown pathType; the path is converted as the controller would, or dropped."),
+    ("grpc-path-unsupported", "warning",
+     "A path of a gRPC route is not a /service/method name (a regex, or characters gRPC names cannot have); a "
+     "GRPCRoute cannot match it, so it is left out."),
     ("path-duplicate", "warning", "Two Ingresses route the same host and path; the controller's winner is kept."),
     ("wildcard-host", "warning",
      "A wildcard host matches exactly one label in Ingress but one or more labels in Gateway API."),

@@ -179,6 +179,7 @@ class Planner:
         self.collect_backend_tls(ing, rules)
         if ing.passthrough:
             self.plan_passthrough(ing, gw, rules)
+        rules = [r for r in rules if r.protocol != "grpc" or self.grpc_convertible(ing, r)]
         groups: dict[str, list] = {}
         for kind, proto in (("HTTPRoute", "http"), ("GRPCRoute", "grpc")):
             for host in _hosts(rules, proto):
@@ -235,6 +236,17 @@ class Planner:
             lst = gw.listener(name, port, "HTTP", host)
         lst.namespaces.add(ing.namespace)
         return lst.name
+
+    def grpc_convertible(self, ing: Ingress, r: Rule) -> bool:
+        """Drop the matches of a gRPC rule that no GRPCRoute match can express; False when none is left."""
+        lost = [m for m in r.matches if emit.grpc_match(m) is None]
+        if not lost:
+            return True
+        r.matches = [m for m in r.matches if m not in lost]
+        self.ctx.report(ing, "grpc-path-unsupported", f"gRPC path {r.path!r} is not a /service/method name a "
+                        f"GRPCRoute can match ({', '.join(repr(m.path) for m in lost)}); "
+                        + ("the rule is left out" if not r.matches else "those matches are left out"), line=r.line)
+        return bool(r.matches)
 
     def plan_passthrough(self, ing: Ingress, gw: GatewayPlan, rules: list[Rule]) -> None:
         """TLS passthrough: a TLS listener per host, and per host a TLSRoute to the backend of its root path.

@@ -51,7 +51,8 @@ def test_folder_recursion_and_output_dir(tmp_path):
 def test_ingress_class_selection_reports_skipped(tmp_path):
     other = PLAIN.replace("name: plain\n", "name: other\n").replace("ingressClassName: nginx", "ingressClassName: x")
     (tmp_path / "in.yaml").write_text(PLAIN + "---\n" + other)
-    run = ing2gw("convert", str(tmp_path / "in.yaml"), "--ingress-class", "nginx", "--report", "-", "-o", "none")
+    run = ing2gw("convert", str(tmp_path / "in.yaml"), "--ingress-class", "nginx", "--provider", "ingress-nginx",
+                 "--report", "-", "-o", "none")
     report = json.loads(run.stdout)
     assert {o["name"]: o["status"] for o in report["objects"]} == {"plain": "converted", "other": "skipped"}
     assert any(f["code"] == "ingress-skipped" and f["name"] == "other" for f in report["findings"])
