@@ -53,8 +53,11 @@ def http_side_rule(r: Rule, *, grpc: bool = False) -> dict | None:
     matches = [m.to_dict() for m in r.matches]
     if matches:
         out["matches"] = matches
-    out["filters"] = [{"type": "RequestRedirect",
-                       "requestRedirect": {"scheme": "https", "statusCode": r.https_redirect}}]
+    redirect: dict[str, Any] = {"scheme": "https", "statusCode": r.https_redirect}
+    port = r.https_redirect_port or (r.https_ports[0] if r.https_ports and r.https_ports[0] != 443 else None)
+    if port and port != 443:
+        redirect["port"] = port
+    out["filters"] = [{"type": "RequestRedirect", "requestRedirect": redirect}]
     return out
 
 

@@ -101,6 +101,7 @@ class Rule:
     retry: dict | None = None  # experimental
     session: dict | None = None  # experimental sessionPersistence
     https_redirect: int | None = None  # on a TLS host, HTTP requests get a redirect to https with this code
+    https_redirect_port: int | None = None  # the port in that redirect (default: the rule's HTTPS port)
     serve_http: bool = True  # served (or redirected) on the plain HTTP listener
     serve_https: bool = True  # served on the HTTPS listener when the host has TLS
     http_ports: tuple[int, ...] = (80,)  # plain-HTTP listener ports (Traefik entry points, F5 listen-ports)

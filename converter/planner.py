@@ -123,7 +123,8 @@ class Planner:
                                         f"{info.cert[0]}/{info.cert[1]} from the older Ingress {info.owner}; the "
                                         f"controller served that one, not {t.secret!r}, and so does the output",
                                         line=t.line)
-            if ing.tls and vendor.tls_all_rule_hosts:  # ingress-nginx: the other rule hosts get its default certificate
+            if ing.tls and ing.extra.get("tls_all_rule_hosts", vendor.tls_all_rule_hosts):
+                # ingress-nginx: the Ingress's other rule hosts are served with the default certificate
                 for h in ing.hosts:
                     if h and h not in listed:
                         self.tls.setdefault((scope, h), HostTLS()).tls = True
