@@ -42,9 +42,6 @@ register(
      "output."),
     ("kong-default-backend", "warning",
      "KIC serves one spec.defaultBackend, the oldest Ingress's, as a catch-all for every host; so does the output."),
-    ("grpc-path-unsupported", "warning",
-     "A path of a gRPC route is not a /service/method name (a regex, or characters gRPC names cannot have); a "
-     "GRPCRoute cannot match it, so it is left out."),
     ("kong-defaults", "info",
      "Kong defaults the Ingress relied on (5 retries, 60 s timeouts) that the Gateway API output does not keep."),
 )
