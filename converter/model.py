@@ -149,6 +149,7 @@ class Ingress:
     ann_status: dict[str, str] = field(default_factory=dict)
     status: str = "converted"
     passthrough: bool = False  # TLS passthrough (TLSRoute) for its hosts
+    tls_ignored: bool = False  # the controller ignored its spec.tls (ingress-nginx canaries)
     extra: dict = field(default_factory=dict)  # vendor scratch space
 
     @property

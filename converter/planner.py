@@ -111,6 +111,8 @@ class Planner:
             scope = self.scope(ing)
             if ing.passthrough:
                 self.passthrough.update((scope, h) for h in ing.hosts if h)
+            if ing.tls_ignored:
+                continue
             listed = {h for t in ing.tls for h in t.hosts}
             for t in ing.tls:
                 for h in t.hosts or ing.hosts:  # no hosts: the certificate covers the Ingress's own hosts

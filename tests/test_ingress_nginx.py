@@ -192,6 +192,53 @@ def test_canary_weight_and_header(tmp_path):
     assert "canary-merged" in _codes(res, "can")
 
 
+def test_canary_weight_total_up_to_100_is_ignored(tmp_path):
+    # balancer.lua: weightTotal = 100 unless canary-weight-total > 100
+    primary = _ingress("main", {}, [("/", "Prefix")], created="2024-01-01T00:00:00Z")
+    for total, expect in (("50", (80, 20)), ("200", (180, 20))):
+        can = _ingress("can", {"canary": "true", "canary-weight": "20", "canary-weight-total": total},
+                       [("/", "Prefix")], created="2024-01-02T00:00:00Z", service="svc2")
+        rules = _routes(_convert(tmp_path, primary, can))["main"]["spec"]["rules"]
+        assert [b["weight"] for b in rules[0]["backendRefs"]] == list(expect)
+
+
+def test_canary_splits_every_location_of_the_primary_upstream(tmp_path):
+    primary = _ingress("main", {}, [("/", "Prefix"), ("/other", "Prefix")], created="2024-01-01T00:00:00Z")
+    other = _ingress("other", {}, [("/", "Prefix")], host="b.example.com", created="2024-01-01T00:00:00Z")
+    can = _ingress("can", {"canary": "true", "canary-weight": "10", "use-regex": "true"}, [("/", "Prefix")],
+                   created="2024-01-02T00:00:00Z", service="svc2")
+    late = _ingress("late", {"canary": "true", "canary-weight": "90"}, [("/other", "Prefix")],
+                    created="2024-01-03T00:00:00Z", service="svc3")
+    res = _convert(tmp_path, primary, other, can, late)
+    routes = _routes(res)
+    for name in ("main", "other"):
+        for rule in routes[name]["spec"]["rules"]:
+            assert [(b["name"], b["weight"]) for b in rule["backendRefs"]] == [("svc", 90), ("svc2", 10)]
+    # the canary's use-regex does not put the host in regex mode (createServers skips canary Ingresses)
+    assert routes["main"]["spec"]["rules"][1]["matches"][0]["path"] == {"type": "PathPrefix", "value": "/other"}
+    assert "canary-shared-upstream" in _codes(res, "other")
+    assert "canary-not-applied" in _codes(res, "late")  # only the first canary of an upstream is used
+    assert "annotation-ignored" in _codes(res, "can")
+
+
+def test_canary_uses_the_primary_location_backend_protocol(tmp_path):
+    primary = _ingress("main", {"backend-protocol": "HTTPS"}, [("/", "Prefix")], created="2024-01-01T00:00:00Z")
+    can = _ingress("can", {"canary": "true", "canary-weight": "10"}, [("/", "Prefix")],
+                   created="2024-01-02T00:00:00Z", service="svc2")
+    res = _convert(tmp_path, primary, can)
+    policies = {o["spec"]["targetRefs"][0]["name"]: o for o in res.objects if o["kind"] == "BackendTLSPolicy"}
+    assert policies["svc2"]["spec"]["validation"]["hostname"] == "svc2.default.svc"
+
+
+def test_canary_with_an_unresolved_primary_backend_is_not_called_primary_less(tmp_path):
+    primary = _ingress("main", {}, [("/", "Prefix")], created="2024-01-01T00:00:00Z")
+    can = _ingress("can", {"canary": "true", "canary-weight": "20"}, [("/", "Prefix")],
+                   created="2024-01-02T00:00:00Z", service="svc2")
+    res = _convert(tmp_path, primary, can.replace("number: 80", "name: http"))
+    assert "canary-not-applied" in _codes(res, "can")
+    assert "canary-without-primary" not in _codes(res, "can")
+
+
 def test_canary_without_primary_is_dropped(tmp_path):
     res = _convert(tmp_path, _ingress("can", {"canary": "true", "canary-weight": "30"}, [("/", "Prefix")]))
     assert not _routes(res)
@@ -202,12 +249,30 @@ def test_canary_without_primary_is_dropped(tmp_path):
 
 
 def test_invalid_value_reported_and_rest_converts(tmp_path):
-    res = _convert(tmp_path, _ingress("bad", {"whitelist-source-range": "10.0.0.0/33", "x-forwarded-prefix": "/x"},
-                                      [("/", "Prefix")]))
+    # ratelimit/main.go returns the validation error of limit-rps: annotations.Extract drops the whole Ingress
+    res = _convert(tmp_path, _ingress("bad", {"limit-rps": "ten", "x-forwarded-prefix": "/x"}, [("/", "Prefix")]))
     assert {"annotation-invalid-value", "ingress-ignored-by-controller"} <= _codes(res, "bad")
-    assert any("10.0.0.0/33" in f.message for f in res.findings)
+    assert any("'ten'" in f.message or "ten" in f.message for f in res.findings if f.code == "annotation-invalid-value")
     rule = _routes(res)["bad"]["spec"]["rules"][0]
     assert rule["filters"][0]["requestHeaderModifier"]["set"] == [{"name": "X-Forwarded-Prefix", "value": "/x"}]
+
+
+def test_invalid_allow_list_denies_every_location(tmp_path):
+    # ipallowlist/main.go: an invalid CIDR is a LocationDeniedError: the Ingress is served, its locations return 503
+    res = _convert(tmp_path, _ingress("bad", {"whitelist-source-range": "10.0.0.0/33", "x-forwarded-prefix": "/x"},
+                                      [("/", "Prefix")]))
+    assert "ingress-ignored-by-controller" not in _codes(res, "bad")
+    assert any("10.0.0.0/33" in f.message for f in res.findings)
+    rule = _routes(res)["bad"]["spec"]["rules"][0]
+    assert "backendRefs" not in rule and "filters" not in rule  # Gateway API answers 503, as nginx did
+
+
+@pytest.mark.parametrize("key,value", [("canary-weight", "abc"), ("proxy-read-timeout", "60s"),
+                                       ("enable-cors", "yes")])
+def test_invalid_value_with_a_parser_default_keeps_the_ingress(tmp_path, key, value):
+    res = _convert(tmp_path, _ingress("bad", {key: value}, [("/", "Prefix")]))
+    assert "annotation-invalid-value" in _codes(res, "bad")
+    assert "ingress-ignored-by-controller" not in _codes(res, "bad")
 
 
 def test_snippet_ingress_is_flagged_as_ignored_by_controller(tmp_path):
@@ -236,3 +301,33 @@ def test_annotations_prefix(tmp_path):
     statuses = res.statuses[0].annotations
     assert statuses["custom.io/ssl-redirect"] == "converted"
     assert statuses["custom.io/nope"] == "unknown"
+
+
+def test_regex_path_with_pcre_only_syntax_is_flagged(tmp_path):
+    res = _convert(tmp_path, _ingress("re", {"use-regex": "true"}, [("/api/(?!internal).*", "ImplementationSpecific")]))
+    notes = [f.message for f in res.findings if f.code == "path-regex"]
+    assert notes and "PCRE-only" in notes[0] and "longest path first" in notes[0]
+
+
+def test_allow_list_of_every_address_restricts_nothing(tmp_path):
+    res = _convert(tmp_path, _ingress("solver", {"whitelist-source-range": "0.0.0.0/0,::/0"}, [("/", "Prefix")]))
+    assert "security-not-enforced" not in _codes(res, "solver")
+    res = _convert(tmp_path, _ingress("v4", {"whitelist-source-range": "0.0.0.0/0"}, [("/", "Prefix")]))
+    assert "security-not-enforced" in _codes(res, "v4")  # IPv6 clients were denied
+
+
+def test_permanent_redirect_with_request_uri_keeps_path_and_query(tmp_path):
+    res = _convert(tmp_path, _ingress("r", {"permanent-redirect": "https://new.example.com$request_uri"},
+                                      [("/", "Prefix")]))
+    rule = _routes(res)["r"]["spec"]["rules"][0]
+    assert rule["filters"] == [{"type": "RequestRedirect", "requestRedirect": {
+        "scheme": "https", "hostname": "new.example.com", "statusCode": 301}}]
+    assert not [f for f in res.findings if f.annotation.endswith("permanent-redirect")]
+    res = _convert(tmp_path, _ingress("rel", {"permanent-redirect": "/moved"}, [("/", "Prefix")]))
+    assert "filters" not in _routes(res)["rel"]["spec"]["rules"][0]  # isValidURL refused it: no redirect
+
+
+def test_invalid_redirect_url_drops_from_to_www_too(tmp_path):
+    res = _convert(tmp_path, _ingress("w", {"permanent-redirect": "/moved", "from-to-www-redirect": "true"},
+                                      [("/", "Prefix")], host="example.com"))
+    assert not any("www.example.com" in r["spec"]["hostnames"] for r in _routes(res).values())

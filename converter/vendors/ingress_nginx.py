@@ -15,6 +15,7 @@ internal/ingress/annotations/*, rootfs/etc/nginx/lua/balancer/*):
 from __future__ import annotations
 
 import copy
+import ipaddress
 import re
 from typing import Any
 from urllib.parse import urlsplit
@@ -30,6 +31,17 @@ from .base import Vendor
 register(
     ("canary-regex-header", "warning",
      "A canary cookie or header pattern became a RegularExpression header match (implementation-specific support)."),
+    ("tls-redirect-exempt", "info",
+     "A path under the ConfigMap's no-tls-redirect-locations (default /.well-known/acme-challenge) is served on plain "
+     "HTTP without the redirect to HTTPS, as the controller did."),
+    ("location-denied", "warning",
+     "The controller denied the path (503) because of an invalid annotation; its output rule has no backends, so it "
+     "answers 503 too."),
+    ("canary-not-applied", "warning",
+     "A canary Ingress the controller did not use (its backend is a primary backend, or another canary came first)."),
+    ("canary-shared-upstream", "warning",
+     "A canary also splits other paths that proxy to the same Service port, as the controller's upstream-level "
+     "traffic shaping did."),
 )
 
 CORS_DEFAULTS = {
@@ -90,6 +102,8 @@ class IngressNginx(Vendor):
         all_hosts: set[tuple[str, str]] = set()
         for ing in ingresses:
             cls = ing.ingress_class or ""
+            if _go_bool(_ann(ctx, ing, "canary")):
+                continue  # createServers skips canary Ingresses: no server, location, TLS or regex mode of their own
             paths = _regex_paths(ctx, ing)
             for p in ing.paths:
                 all_hosts.add((cls, p.host))
@@ -112,7 +126,8 @@ class IngressNginx(Vendor):
             all_by_cls.setdefault(c, set()).add(h)
         for ing in ingresses:  # shared per class: read-only views of the cross-Ingress facts
             cls = ing.ingress_class or ""
-            ing.extra["regex_hosts"] = regex_by_cls.get(cls, {})
+            canary = _go_bool(_ann(ctx, ing, "canary"))  # its paths only select the primary's locations
+            ing.extra["regex_hosts"] = {} if canary else regex_by_cls.get(cls, {})
             ing.extra["tls_hosts"] = tls_by_cls.get(cls, set())
             ing.extra["all_hosts"] = all_by_cls.get(cls, set())
             ing.extra["regex_paths"] = {}
@@ -132,6 +147,9 @@ class IngressNginx(Vendor):
     def finish(self, ctx: Context, ingresses: list[Ingress]) -> None:
         for ing in ingresses:
             _report_regex(ctx, ing)
+            if ing.extra.get("denied"):
+                _deny(ctx, ing)
+            _no_tls_redirect(ctx, ing)
         _merge_canaries(ctx, ingresses)
 
 
@@ -190,10 +208,22 @@ def _report_regex(ctx: Context, ing: Ingress) -> None:
                    f"{ptype} path {r.path!r} as `location ~* \"^{r.path}\"` (case-insensitive, anchored only at the "
                    f"start, so a prefix by characters); converted to RegularExpression {m.path!r}: the trailing .* "
                    "makes it behave the same on full-match engines (Envoy) and partial-match engines (nginx); "
-                   "(?i) needs RE2/PCRE syntax, and regex routes rank below Exact/PathPrefix routes in Gateway API "
-                   "whereas nginx tried regex locations in file order",
+                   "(?i) needs RE2/PCRE syntax; Gateway API leaves the precedence of RegularExpression matches to "
+                   "the implementation, whereas nginx tried the host's regex locations longest path first "
+                   "(controller.go sorts them by path length)" + _pcre_note(r.path),
                    line=r.line,
                    hint="if no path needs a regex, remove use-regex/rewrite-target from the host, use Prefix paths")
+
+
+_PCRE_ONLY = re.compile(r"\(\?[=!>]|\(\?<[=!]|\\[1-9]|[*+?}][+]")
+
+
+def _pcre_note(path: str) -> str:
+    """nginx matched with PCRE; lookarounds, backreferences, atomic groups and possessive quantifiers are not RE2."""
+    if _PCRE_ONLY.search(path):
+        return ("; the path uses PCRE-only syntax (lookaround, backreference, atomic group or possessive quantifier) "
+                "that RE2-based implementations (Envoy) reject")
+    return ""
 
 
 # -- invalid values and snippets -----------------------------------------------------------------------------------
@@ -210,10 +240,70 @@ def _ignored_by_controller(ctx: Context, ing: Ingress, why: str, key: str) -> No
                     "or the value was accepted), accept this finding; else remove the Ingress or the annotation")
 
 
+# Parsers that catch the validation error of these keys and use their default (canary/main.go, proxy/main.go,
+# cors/main.go, ratelimit/main.go, rewrite/main.go, backendprotocol/main.go: `if err != nil { ... default }`), so the
+# Ingress is still served; the other
+# parsers return it and annotations.Extract then drops the whole Ingress.
+DEFAULTED_ON_INVALID = ("canary", "proxy-connect-timeout", "proxy-send-timeout", "proxy-read-timeout", "proxy-buffer",
+                        "proxy-body-size", "proxy-next-upstream", "proxy-request-buffering", "proxy-cookie-",
+                        "proxy-redirect-", "proxy-http-version", "proxy-max-temp-file-size", "enable-cors", "cors-",
+                        "limit-rate", "limit-burst-multiplier", "rewrite-target", "ssl-redirect",
+                        "force-ssl-redirect", "preserve-trailing-slash", "use-regex", "app-root", "backend-protocol")
+
+
 def on_invalid_value(ctx: Context, ing: Ingress, key: str, error: str) -> None:
-    """An annotation value that fails the controller's validation makes it skip the whole Ingress."""
+    """An annotation value that fails the controller's validation makes it skip the whole Ingress, unless the
+    annotation's parser falls back to its default."""
     name = key[len(_prefix(ctx)):] if key.startswith(_prefix(ctx)) else key
+    if name.startswith(DEFAULTED_ON_INVALID):
+        what = "the Ingress was not a canary (served as a normal Ingress)" if name == "canary" else \
+            "the controller logged a warning and used the annotation's default"
+        ctx.report(ing, "annotation-ignored", f"{key}: the value is invalid ({error}); {what}, the Ingress was still "
+                   "served, and so is the output", annotation=key)
+        return
+    if name in DENIED_ON_INVALID:
+        ing.extra["denied"] = key
+        ctx.report(ing, "annotation-ignored", f"{key}: the value is invalid ({error}); the controller served the "
+                   "Ingress but denied every location of it (LocationDeniedError: `return 503`); the output's rules "
+                   "have no backends, which Gateway API answers with 503 too", annotation=key,
+                   hint="fix the list of CIDRs; the allow/deny list itself is not converted (see its finding)")
+        return
     _ignored_by_controller(ctx, ing, f"{key} has an invalid value ({error})", name)
+
+
+DENIED_ON_INVALID = ("whitelist-source-range", "allowlist-source-range", "denylist-source-range")
+
+
+NO_TLS_REDIRECT = ("/.well-known/acme-challenge",)  # ConfigMap no-tls-redirect-locations, its default
+
+
+def _exempt(r: Rule) -> bool:
+    """template.go isLocationInLocationList: a location path starting with a listed prefix is never redirected
+    (force_no_ssl_redirect wins over ssl-redirect and force-ssl-redirect in lua_ingress.lua)."""
+    return not r.default and (r.path or "/").startswith(NO_TLS_REDIRECT)
+
+
+def _no_tls_redirect(ctx: Context, ing: Ingress) -> None:
+    tls = ing.extra.get("tls_hosts", set())
+    for r in _live(ing):
+        if _exempt(r) and r.https_redirect and r.host in tls:
+            r.https_redirect = None
+            ctx.report(ing, "tls-redirect-exempt", f"{r.host or '*'}{r.path} is under the controller's "
+                       "no-tls-redirect-locations (default /.well-known/acme-challenge): served on plain HTTP without "
+                       "the redirect to HTTPS, as nginx did", line=r.line)
+
+
+def _deny(ctx: Context, ing: Ingress) -> None:
+    """Locations denied by the controller answer 503 before any redirect, rewrite or proxying."""
+    key = ing.extra["denied"]
+    for r in _live(ing):
+        if not key.endswith("-source-range"):  # an allow/deny list's own finding already says it
+            ctx.report(ing, "location-denied", f"{r.host or '*'}{r.path}: denied by the controller because of {key} "
+                       "(503); the output rule has no backends and answers 503 too", line=r.line)
+        r.filters = []
+        r.backends = []
+        r.https_redirect = None
+        r.timeouts = r.retry = r.session = None
 
 
 def snippet(ctx: Context, ing: Ingress, value: str, entry: Entry) -> tuple[str, str]:
@@ -223,6 +313,14 @@ def snippet(ctx: Context, ing: Ingress, value: str, entry: Entry) -> tuple[str, 
     shown = "; ".join(lines)[:200]
     return "implementation-specific", (f"raw nginx configuration ({len(lines)} directive line(s): {shown!r}) is not "
                                        "converted; its behaviour (headers, redirects, access rules...) is lost")
+
+
+def source_range(ctx: Context, ing: Ingress, value: list[str], entry: Entry) -> tuple[str, str] | None:
+    """An allow-list of every IPv4 and IPv6 address (cert-manager's HTTP-01 solver Ingresses) restricts nothing."""
+    nets = {ipaddress.ip_network(v, strict=False) for v in value}
+    if ipaddress.ip_network("0.0.0.0/0") in nets and ipaddress.ip_network("::/0") in nets:
+        return "converted", "allows every client (0.0.0.0/0 and ::/0): nothing to enforce"
+    return None
 
 
 def security_bool(ctx: Context, ing: Ingress, value: bool, entry: Entry) -> str | None:
@@ -290,16 +388,28 @@ def ssl_passthrough(ctx: Context, ing: Ingress, value: bool, entry: Entry) -> st
         return "ignored", "false: no effect"
     ing.passthrough = True
     extra = [k for k in ing.annotations if k.startswith(_prefix(ctx)) and not k.endswith("/ssl-passthrough")]
+    flag = ("only a controller started with --enable-ssl-passthrough (off by default) passed TLS through; without "
+            "it nginx ignored this annotation and terminated TLS as usual")
     if extra or len(ing.paths) > 1:
         return "approximated", ("TLS connections for the Ingress's hosts are passed to the backend of the root path "
                                 "(TLSRoute); as in the controller, the other paths and the HTTP annotations do not "
-                                "apply to those connections")
-    return None
+                                "apply to those connections; " + flag)
+    return "approximated", "TLS connections for the Ingress's hosts are passed to its backend (TLSRoute); " + flag
 
 
 def backend_protocol(ctx: Context, ing: Ingress, value: str, entry: Entry) -> tuple[str, str] | str | None:
-    if value in ("HTTP", "AUTO_HTTP"):
+    if value == "HTTP":
         return None
+    if value == "H2C":  # not in the controller's list (backendprotocol/main.go): it logged a warning and used HTTP
+        return "ignored", ("H2C is not a backend protocol ingress-nginx knows: it used HTTP/1.1 (proxy_pass http://), "
+                           "and so does the output")
+    if value == "AUTO_HTTP":  # proxy_pass $scheme://: the client's scheme to the same backend port
+        tls = ing.extra.get("tls_hosts", set())
+        if not any(r.host in tls for r in _live(ing)):
+            return None
+        return "unsupported", ("AUTO_HTTP: nginx proxied HTTPS requests over TLS and HTTP requests in plain text to "
+                               "the same backend port (proxy_pass $scheme://); Gateway API picks one protocol per "
+                               "backend: the output uses plain HTTP for both")
     if value == "FCGI":
         return "unsupported", "FastCGI backends have no Gateway API equivalent; the backends are reached over HTTP"
     if value in ("GRPC", "GRPCS"):
@@ -311,21 +421,11 @@ def backend_protocol(ctx: Context, ing: Ingress, value: str, entry: Entry) -> tu
                 if b.kind == "Service" and not b.group:
                     b.tls = {"hostname": f"{b.name}.{ing.namespace or 'default'}.svc", "ca": "System"}
         ing.extra["backend_tls"] = True
-        if not _go_bool_onoff(_ann(ctx, ing, "proxy-ssl-verify")):
+        if not (_go_bool_onoff(_ann(ctx, ing, "proxy-ssl-verify")) and _ssl_secret_ok(ctx, ing)):
             return "approximated", (f"{value}: the backends are reached over TLS (BackendTLSPolicy); ingress-nginx did "
                                     "NOT verify the backend certificate (proxy-ssl-verify off by default) but a "
                                     "BackendTLSPolicy always does (system CAs, hostname <service>.<namespace>.svc): a "
                                     "self-signed backend certificate now fails")
-        return None
-    if value == "H2C":
-        for r in _live(ing):
-            for b in r.backends:
-                b.app_protocol = "kubernetes.io/h2c"
-        names = sorted({b.name for r in _live(ing) for b in r.backends})
-        return "approximated", ("HTTP/2 cleartext to the backend is chosen by the Service port's appProtocol in "
-                                "Gateway API: set appProtocol: kubernetes.io/h2c on "
-                                + (", ".join(names) or "the Services"))
-    if value == "GRPC":
         return None
     return None
 
@@ -338,47 +438,67 @@ def _tls_backends(ing: Ingress) -> list[Backend]:
     return [b for r in _live(ing) for b in r.backends if b.tls is not None]
 
 
+def _ssl_secret_ok(ctx: Context, ing: Ingress) -> bool:
+    """proxyssl/main.go reads every proxy-ssl-* annotation only with a proxy-ssl-secret `<namespace>/<name>` of the
+    Ingress's namespace (anything else denies the locations)."""
+    ns = (_ann(ctx, ing, "proxy-ssl-secret") or "").strip().rpartition("/")[0]
+    return bool(ns) and ns == ing.namespace
+
+
+def _ssl_member_gate(ctx: Context, ing: Ingress) -> tuple[str, str] | None:
+    if not _ssl_secret_ok(ctx, ing):
+        return "ignored", "no effect without a valid proxy-ssl-secret (proxyssl/main.go reads it first)"
+    if not _tls_backends(ing):
+        return "ignored", "no effect: backend-protocol is not HTTPS or GRPCS"
+    return None
+
+
 def proxy_ssl_secret(ctx: Context, ing: Ingress, value: str, entry: Entry) -> tuple[str, str] | None:
-    ns, _, name = value.rpartition("/")
-    if not ns:
-        return "approximated", f"{value!r} has no namespace (the controller requires <namespace>/<secret>); ignored"
+    ns, _, name = value.strip().rpartition("/")
+    if not ns or ns != ing.namespace:
+        ing.extra["denied"] = _prefix(ctx) + entry.key
+        why = "is not <namespace>/<name>" if not ns else \
+            (f"is in another namespace than the Ingress ({ing.namespace!r}), refused unless the ConfigMap sets "
+             "allow-cross-namespace-resources")
+        return "approximated", (f"{value!r} {why}: the controller denied every location of this Ingress (503, "
+                                "LocationDenied); so does the output (rules without backends)")
     backends = _tls_backends(ing)
     if not backends:
         return "ignored", "no effect: backend-protocol is not HTTPS or GRPCS"
-    if ns != ing.namespace:
-        return "approximated", (f"the CA of Secret {value} cannot be referenced from namespace {ing.namespace!r} by a "
-                                "BackendTLSPolicy (same namespace only); system CAs are used; the client certificate "
-                                "(tls.crt) is not presented")
+    notes = ["the client certificate (tls.crt/tls.key) nginx presented to the backend is not carried over "
+             "(Gateway-wide in Gateway API: Gateway.spec.tls.backend.clientCertificateRef)"]
     if _go_bool_onoff(_ann(ctx, ing, "proxy-ssl-verify")):
         for b in backends:
             b.tls = {**(b.tls or {}), "ca": [{"kind": "Secret", "name": name}]}
-    return "approximated", (f"the backend certificate is verified with ca.crt of Secret {name!r} (a Secret CA "
-                            "reference is implementation-specific: copy ca.crt to a ConfigMap for portability); "
-                            "the client "
-                            "certificate (tls.crt/tls.key) nginx presented to the backend is not carried over "
-                            "(Gateway-wide in Gateway API: Gateway.spec.tls.backend.clientCertificateRef)")
+        notes.insert(0, f"the backend certificate is verified with ca.crt of Secret {name!r}: a Secret in "
+                     "caCertificateRefs is implementation-specific (Core support is a ConfigMap); an implementation "
+                     "without it refuses the policy and fails the requests (it does not skip verification): copy "
+                     "ca.crt to a ConfigMap for portability")
+    return "approximated", "; ".join(notes)
 
 
 def proxy_ssl_name(ctx: Context, ing: Ingress, value: str, entry: Entry) -> tuple[str, str] | None:
-    backends = _tls_backends(ing)
-    if not backends:
-        return "ignored", "no effect: backend-protocol is not HTTPS or GRPCS"
-    for b in backends:
+    gate = _ssl_member_gate(ctx, ing)
+    if gate:
+        return gate
+    for b in _tls_backends(ing):
         b.tls = {**(b.tls or {}), "hostname": value}
     return None
 
 
 def proxy_ssl_verify(ctx: Context, ing: Ingress, value: str, entry: Entry) -> tuple[str, str] | None:
-    if not _tls_backends(ing):
-        return "ignored", "no effect: backend-protocol is not HTTPS or GRPCS"
+    gate = _ssl_member_gate(ctx, ing)
+    if gate:
+        return gate
     if value == "off":
         return "approximated", "nginx did not verify the backend certificate; a BackendTLSPolicy always does"
     return None
 
 
 def proxy_ssl_server_name(ctx: Context, ing: Ingress, value: str, entry: Entry) -> tuple[str, str] | None:
-    if not _tls_backends(ing):
-        return "ignored", "no effect: backend-protocol is not HTTPS or GRPCS"
+    gate = _ssl_member_gate(ctx, ing)
+    if gate:
+        return gate
     if value == "off":
         return "approximated", "nginx sent no SNI to the backend; with a BackendTLSPolicy the hostname is sent as SNI"
     return None
@@ -388,21 +508,29 @@ def proxy_ssl_server_name(ctx: Context, ing: Ingress, value: str, entry: Entry) 
 
 
 def _redirect_filter(url: str, code: int) -> tuple[dict | None, list[str]]:
+    """The RequestRedirect of `return <code> <url>`; notes list what differs (none: exact)."""
     notes: list[str] = []
-    if "$" in url:
+    tail = next((v for v in ("$request_uri", "$uri") if url.endswith(v)), None)
+    head = url[:-len(tail)] if tail else url
+    if "$" in head:
         return None, ["the URL uses nginx variables"]
-    parts = urlsplit(url)
+    parts = urlsplit(head)
     body: dict[str, Any] = {}
-    if parts.scheme:
-        if parts.scheme not in ("http", "https"):
-            return None, [f"scheme {parts.scheme!r} cannot be expressed"]
-        body["scheme"] = parts.scheme
-    if parts.hostname:
-        body["hostname"] = parts.hostname
-        if parts.port:
-            body["port"] = parts.port
-    elif parts.scheme:
+    if parts.scheme not in ("http", "https"):
+        return None, [f"scheme {parts.scheme!r} cannot be expressed"]
+    body["scheme"] = parts.scheme
+    if not parts.hostname:
         return None, ["the URL has no host"]
+    body["hostname"] = parts.hostname
+    if parts.port:
+        body["port"] = parts.port
+    if tail:  # `https://host$request_uri`: the client's path and query are kept, which a redirect without path does
+        if parts.path or parts.query or parts.fragment:
+            return None, [f"{tail} after a path or query cannot be expressed"]
+        if tail == "$uri":
+            notes.append("$uri is the path without the query string; the client's query string is kept")
+        body["statusCode"] = code
+        return body, notes
     path = parts.path or "/"
     if not gateway_path_ok(path) and path != "/":
         return None, [f"path {path!r} cannot be expressed"]
@@ -415,6 +543,9 @@ def _redirect_filter(url: str, code: int) -> tuple[dict | None, list[str]]:
 
 
 def _apply_redirect(ctx: Context, ing: Ingress, key: str, url: str, code: int) -> tuple[str, str]:
+    if not urlsplit(url.split("$", 1)[0]).scheme.startswith("http"):
+        return "ignored", (f"{url!r} is not an absolute http(s) URL: the controller rejected it (redirect/redirect.go "
+                           "isValidURL) and did not redirect (nor applied from-to-www-redirect)")
     body, notes = _redirect_filter(url, code)
     if body is None:
         return "implementation-specific", f"redirect to {url!r} not converted: {'; '.join(notes)}"
@@ -423,6 +554,8 @@ def _apply_redirect(ctx: Context, ing: Ingress, key: str, url: str, code: int) -
         _set_filter(r, "RequestRedirect", body)
         r.backends = []
         r.https_redirect = None  # the redirect runs before the HTTPS redirect, on both sides
+    if not notes:
+        return "converted", ""
     return "approximated", (f"every path answers {code} to {url!r} on HTTP and HTTPS (RequestRedirect, no backends); "
                             + "; ".join(notes))
 
@@ -466,9 +599,9 @@ def redirect_code(ctx: Context, ing: Ingress, value: int, entry: Entry) -> tuple
 
 def app_root(ctx: Context, ing: Ingress, value: str, entry: Entry) -> tuple[str, str] | None:
     if not value.startswith("/") or not gateway_path_ok(value):
-        ctx.report(ing, "annotation-invalid-value", f"{entry.key}: {value!r} is not an absolute path; "
-                   "the annotation is not converted", annotation=_prefix(ctx) + entry.key)
-        on_invalid_value(ctx, ing, _prefix(ctx) + entry.key, f"{value!r} is not an absolute path")
+        ctx.report(ing, "annotation-invalid-value", f"{entry.key}: {value!r} is not an absolute path; the controller "
+                   "ignored it (rewrite/main.go: a warning, the Ingress still served); not converted either",
+                   annotation=_prefix(ctx) + entry.key)
         return "ignored", "invalid value"
     hosts = [h for h in dict.fromkeys(r.host for r in _live(ing))]
     new = []
@@ -483,9 +616,22 @@ def app_root(ctx: Context, ing: Ingress, value: str, entry: Entry) -> tuple[str,
     return None
 
 
+def _bad_redirect_url(ctx: Context, ing: Ingress) -> str | None:
+    """redirect.go parses temporal-redirect, else permanent-redirect, with from-to-www-redirect: a URL that is not
+    http(s) fails the whole parser."""
+    url = _ann(ctx, ing, "temporal-redirect") or _ann(ctx, ing, "permanent-redirect")
+    if url and not urlsplit(url.split("$", 1)[0]).scheme.startswith("http"):
+        return url
+    return None
+
+
 def from_to_www(ctx: Context, ing: Ingress, value: bool, entry: Entry) -> tuple[str, str] | None:
     if not value:
         return "ignored", "false: no effect"
+    bad = _bad_redirect_url(ctx, ing)
+    if bad:
+        return "ignored", (f"the redirect URL {bad!r} is not an absolute http(s) URL, which made the controller drop "
+                           "its whole redirect configuration, from-to-www-redirect included")
     known = ing.extra.get("all_hosts", set())
     added, skipped = [], []
     for host in dict.fromkeys(r.host for r in _live(ing)):
@@ -527,6 +673,8 @@ def force_ssl_redirect(ctx: Context, ing: Ingress, value: bool, entry: Entry) ->
     tls = ing.extra.get("tls_hosts", set())
     plain = []
     for r in _live(ing):
+        if _exempt(r):
+            continue  # no-tls-redirect-locations wins (lua_ingress.lua redirect_to_https)
         if r.host in tls:
             r.https_redirect = 308
         elif not _redirecting(r):
@@ -666,7 +814,7 @@ def enable_cors(ctx: Context, ing: Ingress, value: bool, entry: Entry) -> tuple[
     conf = {k: (_ann(ctx, ing, k) if _ann(ctx, ing, k) is not None else d) for k, d in CORS_DEFAULTS.items()}
     cors: dict[str, Any] = {}
     problems: list[str] = []
-    origins = [o.strip() for o in re.split(r"[,\s]+", conf["cors-allow-origin"]) if o.strip()]
+    origins = [o.strip() for o in conf["cors-allow-origin"].split(",") if o.strip()]  # cors/main.go: commas only
     ok_origins = [o for o in origins if CORS_ORIGIN.match(o) and len(o) <= 253]
     problems += [f"origin {o!r} does not fit the Gateway API origin pattern and is dropped" for o in origins
                  if o not in ok_origins]
@@ -763,6 +911,7 @@ def canary(ctx: Context, ing: Ingress, value: bool, entry: Entry) -> tuple[str, 
     if not value:
         return "ignored", "false: not a canary"
     ing.extra["canary"] = {}
+    ing.tls_ignored = True  # createServers skips canary Ingresses: their spec.tls gives no host a certificate
     return "converted", "merged into the primary Ingress's rules (see canary-merged)"
 
 
@@ -770,54 +919,151 @@ def canary_member(ctx: Context, ing: Ingress, value: Any, entry: Entry) -> tuple
     conf = ing.extra.get("canary")
     if conf is None:
         return "ignored", "no effect without canary: \"true\""
+    if entry.key in ("canary-by-header-value", "canary-by-header-pattern") and not _ann(ctx, ing, "canary-by-header"):
+        return "ignored", "no effect without canary-by-header (balancer.lua reads the header it names)"
     if entry.key == "canary-by-header-pattern":
+        if _ann(ctx, ing, "canary-by-header-value"):
+            return "ignored", "canary-by-header-value is also set and wins (balancer.lua)"
         try:
             re.compile(value)
         except re.error as err:
-            conf["bad-pattern"] = True
-            return "approximated", f"{value!r} is not a valid regex here ({err}); emitted as is"
+            return "approximated", (f"{value!r} is not a valid regex ({err}); not converted: nginx failed to match it "
+                                    "and sent requests carrying the header to the primary, the output treats the "
+                                    "header like any other")
     conf[entry.key] = value
+    if entry.key == "canary-weight-total" and value <= 100:
+        return "ignored", (f"{value}: balancer.lua uses the weight total only when it is above 100; the weight is out "
+                           "of 100")
     return None
 
 
-def _same_path(a: Rule, b: Rule) -> bool:
-    if a.host != b.host:
+# Annotations a canary Ingress still contributes (to its upstream); everything else of a canary Ingress is ignored:
+# nginx served canary traffic in the primary's location (controller.go getBackendServers skips canary Ingresses).
+CANARY_OWN = ("canary", "load-balance", "upstream-hash-by", "service-upstream", "affinity", "session-cookie-",
+              "configuration-snippet", "server-snippet", "stream-snippet", "auth-snippet", "modsecurity-snippet")
+
+
+def _norm_type(ptype: str) -> str:
+    return "Prefix" if ptype in ("", "ImplementationSpecific") else ptype  # k8s.SetDefaultNGINXPathType
+
+
+def _same_location(prim: Rule, can: Rule) -> bool:
+    """mergeAlternativeBackends: the same host, the same path and the same (normalized) pathType."""
+    if prim.host != can.host:
         return False
-    ma, mb = a.matches[0] if a.matches else None, b.matches[0] if b.matches else None
-    if ma and mb and (ma.path_type, ma.path) == (mb.path_type, mb.path):
-        return True
-    return (a.path or "/") == (b.path or "/") and a.default == b.default
+    if can.default:  # a canary defaultBackend merges into the catch-all server's root location
+        return prim.host == "" and (prim.path or "/") == "/"
+    return (prim.path or "/") == (can.path or "/") and not prim.default \
+        and _norm_type(prim.path_type) == _norm_type(can.path_type)
+
+
+def _upstream(ing: Ingress, r: Rule) -> tuple | None:
+    """The nginx upstream of a location (namespace-service-port), or None when the rule has no single Service."""
+    if len(r.backends) != 1:
+        return None
+    b = r.backends[0]
+    if b.kind != "Service" or b.group:
+        return None
+    # upstreamName(): the port as the Ingress wrote it (a name and its number are two upstreams)
+    return (b.namespace or ing.namespace, b.name, b.port_name or b.port)
+
+
+def _ups_text(ups: tuple) -> str:
+    return f"{ups[0]}/{ups[1]}:{ups[2]}"
 
 
 def _merge_canaries(ctx: Context, ingresses: list[Ingress]) -> None:
+    """Canary traffic shaping is attached to the primary's nginx upstream (namespace-service-port), not to a location:
+    every location proxying to that upstream (any path, any host, any Ingress of the class) is split, and only the
+    first canary merged into an upstream is used (balancer.lua: alternative_backends[1])."""
     primaries = [i for i in ingresses if "canary" not in i.extra]
-    for can in ingresses:
-        conf = can.extra.get("canary")
-        if conf is None:
-            continue
-        merged, missing = [], []
+    canaries = sorted((i for i in ingresses if "canary" in i.extra), key=Ingress.order_key)
+    locations = [(p, r, _upstream(p, r)) for p in sorted(primaries, key=Ingress.order_key) for r in _live(p)]
+    chosen: dict[tuple, tuple[Ingress, dict, list[Backend], set[int]]] = {}  # primary upstream -> the canary
+    for can in canaries:
+        conf = can.extra["canary"]
+        cls = can.ingress_class or ""
+        merged, missing, same, shadowed, unresolved = [], [], [], [], []
         for r in _live(can):
-            prim = None
-            for p in primaries:
-                if (p.ingress_class or "") != (can.ingress_class or ""):
-                    continue
-                prim_rule = next((x for x in _live(p) if _same_path(x, r)), None)
-                if prim_rule is not None:
-                    prim = (p, prim_rule)
-                    break
             r.dropped = True
-            if prim is None:
-                missing.append(f"{r.host or '*'}{r.path}")
+            alt = _upstream(can, r)
+            found = next(((p, x, ups) for p, x, ups in locations
+                          if (p.ingress_class or "") == cls and _same_location(x, r)), None)
+            where = f"{r.host or '*'}{r.path}"
+            if found is None:
+                missing.append(where)
                 continue
-            _merge_rule(ctx, can, conf, r, *prim)
-            merged.append(f"{r.host or '*'}{r.path} into {prim[0].key}")
+            if found[2] is None or alt is None:
+                unresolved.append(where)
+                continue
+            prim, prule, ups = found
+            if any(u == alt and x.host == r.host for p, x, u in locations if (p.ingress_class or "") == cls):
+                same.append(f"{where} ({_ups_text(alt)} is a primary backend on that host)")
+                continue
+            if ups in chosen and chosen[ups][0] is not can:
+                shadowed.append(f"{where} (upstream {_ups_text(ups)} already has canary {chosen[ups][0].key})")
+                continue
+            entry = chosen.setdefault(ups, (can, conf, copy.deepcopy(r.backends), set()))
+            entry[3].add(id(prule))
+            merged.append(f"{where} into {prim.key}")
         if merged:
             ctx.report(can, "canary-merged", "canary routes merged as " + _canary_summary(conf) + ": "
                        + "; ".join(merged))
         if missing:
             ctx.report(can, "canary-without-primary", "no non-canary Ingress of the same class serves "
-                       + ", ".join(missing) + "; the controller dropped these canary paths, so does ing2gw",
+                       + ", ".join(missing) + " with the same pathType; the controller "
+                       "dropped these canary paths, so does ing2gw",
                        hint="create the primary Ingress, or remove canary: \"true\" to serve these paths directly")
+        if unresolved:
+            ctx.report(can, "canary-not-applied", "the primary location exists for " + ", ".join(unresolved) + " but "
+                       "its backend or the canary's is not a resolved Service port (see backend-port-unresolved), so "
+                       "the canary cannot be merged; the controller merged it",
+                       hint="add the Services to the input (named ports), then convert again")
+        if same:
+            ctx.report(can, "canary-not-applied", "the canary backend is also the primary backend of a location of "
+                       "the host, so the controller merged nothing for " + ", ".join(same) + "; not converted either")
+        if shadowed:
+            ctx.report(can, "canary-not-applied", "only the first canary of an upstream is used by the controller "
+                       "(balancer.lua alternative_backends[1]); this canary had no effect on " + ", ".join(shadowed)
+                       + "; not converted either", hint="merge the canaries into one canary Ingress")
+        _ignore_canary_annotations(ctx, can)
+    for ups, (can, conf, backends, matched) in chosen.items():
+        others: dict[str, list[str]] = {}
+        for prim, prule, u in locations:
+            if u != ups or prule.dropped:
+                continue
+            _merge_rule(ctx, can, conf, backends, prim, prule)
+            if id(prule) not in matched:
+                others.setdefault(prim.key, []).append(f"{prule.host or '*'}{prule.path}")
+                ctx.report(prim, "canary-shared-upstream",
+                           f"{prule.host or '*'}{prule.path} proxies to {_ups_text(ups)}, the upstream canary "
+                           f"{can.key} was merged into: the controller split this location too (traffic shaping "
+                           "belongs to the upstream, not to the canary's host and path), and so does the output",
+                           line=prule.line,
+                           hint="to keep this path off the canary, give it its own Service (as with ingress-nginx)")
+        if others:
+            ctx.report(can, "canary-shared-upstream", f"the controller also applied this canary to every other "
+                       f"location proxying to {_ups_text(ups)}: "
+                       + "; ".join(f"{k}: {', '.join(v)}" for k, v in others.items()))
+
+
+def _ignore_canary_annotations(ctx: Context, can: Ingress) -> None:
+    """A canary Ingress's location annotations had no effect: its traffic ran through the primary's location."""
+    prefix = _prefix(ctx)
+    keys = [k for k in can.annotations if k.startswith(prefix) and not k[len(prefix):].startswith(CANARY_OWN)
+            and can.ann_status.get(k) not in ("ignored", "invalid", "unknown")]
+    if not keys:
+        return
+    drop = set(keys)
+    ctx.findings[:] = [f for f in ctx.findings if not (f.annotation in drop and f.name == can.name
+                                                       and f.namespace == can.namespace and f.file == can.obj.file
+                                                       and f.code.startswith(("annotation-", "security-")))]
+    for k in keys:
+        can.ann_status[k] = "ignored"
+        ctx.report(can, "annotation-ignored", f"{k} has no effect on a canary Ingress: the controller sent canary "
+                   "traffic through the primary Ingress's location, with the primary's annotations (only canary-*, "
+                   "load-balance, upstream-hash-by*, service-upstream and affinity settings of a canary are read)",
+                   annotation=k, hint="set it on the primary Ingress if the canary traffic needs it")
 
 
 def _canary_summary(conf: dict) -> str:
@@ -832,8 +1078,8 @@ def _canary_summary(conf: dict) -> str:
             parts.append(f"header {h}: always/never")
     if conf.get("canary-by-cookie"):
         parts.append(f"cookie {conf['canary-by-cookie']}=always/never")
-    w, total = conf.get("canary-weight", 0), conf.get("canary-weight-total", 100) or 100
-    parts.append(f"weight {w}/{total}")
+    w, total = conf.get("canary-weight", 0), _weight_total(conf)
+    parts.append(f"weight {min(w, total)}/{total}")
     return ", then ".join(parts)
 
 
@@ -848,10 +1094,24 @@ def _variant(base: Rule, backends: list[Backend], header: dict | None) -> Rule:
     return new
 
 
-def _merge_rule(ctx: Context, can: Ingress, conf: dict, r: Rule, prim: Ingress, p: Rule) -> None:
-    canary_b, primary_b = r.backends, p.backends
-    if _redirecting(p):
+def _merge_rule(ctx: Context, can: Ingress, conf: dict, canary_b: list[Backend], prim: Ingress, p: Rule) -> None:
+    """Split one primary location between its backends and the canary, in balancer.lua's order: header, then
+    cookie, then weight; canary traffic keeps the primary location's filters and backend protocol."""
+    primary_b = p.backends
+    if _redirecting(p) or not canary_b:
         return
+    canary_b = copy.deepcopy(canary_b)
+    first = primary_b[0] if primary_b else None
+    for b in canary_b:  # proxy_pass of the primary's location: its scheme (backend-protocol) applies to the canary
+        b.weight = None
+        b.tls = None
+        if first is not None and first.tls is not None:
+            tls = dict(first.tls)
+            if tls.get("hostname") == f"{first.name}.{prim.namespace or 'default'}.svc":
+                tls["hostname"] = f"{b.name}.{can.namespace or 'default'}.svc"
+            b.tls = tls
+        if first is not None and first.app_protocol and not b.app_protocol:
+            b.app_protocol = first.app_protocol
     extra: list[Rule] = []
     header = conf.get("canary-by-header")
     if header:
@@ -872,26 +1132,27 @@ def _merge_rule(ctx: Context, can: Ingress, conf: dict, r: Rule, prim: Ingress, 
             extra.append(_variant(p, bs, {"name": "Cookie", "type": "RegularExpression",
                                           "value": f"(?:^|.*;\\s*){name}={val}(?:;.*|$)"}))
     w = conf.get("canary-weight", 0)
-    total = conf.get("canary-weight-total", 100) or 100
-    if w > total:
-        ctx.report(can, "annotation-approximated", f"canary-weight {w} is above canary-weight-total {total}: all "
+    total = _weight_total(conf)
+    if w > total and not conf.get("weight-reported"):
+        conf["weight-reported"] = True
+        ctx.report(can, "annotation-approximated", f"canary-weight {w} is above the weight total {total}: all "
                    "traffic goes to the canary", annotation=_prefix(ctx) + "canary-weight")
-        w = total
-    if w > 0 and canary_b:
+    w = min(w, total)
+    if w > 0:
         if w >= total:
             p.backends = copy.deepcopy(canary_b)
         else:
-            share = total - w
             pb = copy.deepcopy(primary_b)
             for b in pb:
-                b.weight = share if len(pb) == 1 else None
+                b.weight = total - w if len(pb) == 1 else None
             cb = copy.deepcopy(canary_b)
             for b in cb:
                 b.weight = w if len(cb) == 1 else None
             p.backends = pb + cb
     idx = prim.rules.index(p)
     prim.rules[idx:idx] = extra
-    if conf.get("canary-by-cookie") or conf.get("canary-by-header-pattern"):
+    if conf.get("canary-by-cookie") or (header and not conf.get("canary-by-header-value")
+                                        and conf.get("canary-by-header-pattern")):
         ctx.report(prim, "canary-regex-header",
                    f"canary {can.key} on {p.host or '*'}{p.path}: the "
                    + ("cookie is matched with a RegularExpression on the Cookie header" if conf.get("canary-by-cookie")
@@ -899,6 +1160,12 @@ def _merge_rule(ctx: Context, can: Ingress, conf: dict, r: Rule, prim: Ingress, 
                    + " (support and dialect are implementation-specific; clients sending several Cookie headers may "
                    "not match everywhere); the pattern is wrapped so that full-match and partial-match engines agree",
                    line=p.line)
+
+
+def _weight_total(conf: dict) -> int:
+    """balancer.lua: weightTotal is 100 unless canary-weight-total is above 100."""
+    total = conf.get("canary-weight-total", 100) or 100
+    return total if total > 100 else 100
 
 
 # -- security and experimental features ----------------------------------------------------------------------------
