@@ -9,6 +9,13 @@
   prefix matching is on; Exact is Traefik's `Path` (exact).
 - Routers are ranked by the length of their rule string unless `router.priority` is set: rules that Traefik never
   reached because a covering rule outranked them are dropped, with a finding naming both paths.
+- Routers are ranked per entry point and per Traefik instance (ingress class); a host-less router competes with the
+  routers of every host, and the default backend (priority MinInt32) answers every host: where a host's own
+  listener takes such requests away in the output, a finding names the hosts.
+- Traefik's certificate store is shared by every namespace: a host without a certificate of its own namespace is
+  served with the one another namespace's Ingress loaded (a ReferenceGrant covers it); a TLSOption named `default`
+  applies to every TLS router without router.tls.options.
+- Resource backends are not supported by Traefik: their paths are skipped, and left out of the output.
 - `service.*` annotations are read from the Services of the input and reported on the Ingress.
 - `router.middlewares` references are resolved and converted by kind (traefik_middlewares.py).
 """
@@ -23,7 +30,7 @@ from ..mapping import Entry, load_table
 from ..model import Backend, Ingress, IngressPath, Match, Obj, Rule, TLSEntry
 from ..names import dns_subdomain
 from ..paths import exact, prefix_by_characters, segment_prefix
-from ..values import parse_bool, parse_int
+from ..values import format_duration, parse_bool, parse_int
 from . import traefik_middlewares
 from .base import Vendor
 
@@ -37,7 +44,8 @@ register(
      "spec.tls names certificates, but the controller did not switch TLS on for the Ingress (Traefik: router.tls "
      "or a TLS entry point): its hosts are served on plain HTTP only."),
     ("entrypoint-approximated", "warning",
-     "A Traefik entry point is unknown or listens on another port than 80/443; its listener is approximated."),
+     "A Traefik entry point is unknown (not web, websecure or given with --traefik-entrypoint), or a TLS router sits "
+     "on a plain-HTTP entry point; its listener is approximated."),
     ("precedence-changed", "warning",
      "The controller ranked routes differently from the Gateway API's fixed precedence (Traefik: rule length or "
      "router.priority); the output keeps the controller's winner or reports the pair."),
@@ -125,7 +133,8 @@ def compute_mode(ctx: Context, ing: Ingress) -> dict:
         mode["http"], mode["https"] = False, True
     else:
         mode["http"], mode["https"] = "HTTP" in protos, "HTTPS" in protos
-    mode["tls_on_http"] = tls_router and any(table[e][1] == "HTTP" for e in known)
+    # a TLS router answers TLS on its plain-HTTP entry points too; on port 443 that is the HTTPS listener itself
+    mode["tls_on_http"] = tls_router and any(table[e][1] == "HTTP" and table[e][0] != 443 for e in known)
     return mode
 
 
@@ -134,7 +143,8 @@ def _ports(ctx: Context, mode: dict) -> tuple[tuple[int, ...], tuple[int, ...]]:
     table = entrypoint_table(ctx)
     known = [table[e] for e in mode.get("eps", []) if e in table]
     http = tuple(sorted({port for port, proto in known if proto == "HTTP" and not mode.get("tls_router")}))
-    https = tuple(sorted({port for port, proto in known if proto == "HTTPS"}))
+    https = tuple(sorted({port for port, proto in known
+                          if proto == "HTTPS" or (mode.get("tls_router") and port == 443)}))
     return http or (80,), https or (443,)
 
 
@@ -154,12 +164,15 @@ class Traefik(Vendor):
     implementation_specific = "characters"
 
     def prepare(self, ctx: Context, ingresses: list[Ingress]) -> None:
-        store: dict[tuple[str, str], str] = {}  # Traefik's certificate store (same namespace only, see planner)
-        for ing in ingresses:
+        store: dict[tuple[str, str], str] = {}  # Traefik's certificate store, per namespace
+        shared: dict[str, tuple[Ingress, str, int]] = {}  # and as Traefik has it: one store for every namespace
+        for ing in sorted(ingresses, key=Ingress.order_key):
             for t in ing.tls:
                 if t.secret:
                     for h in t.hosts:
                         store.setdefault((ing.namespace, h), t.secret)
+                        shared.setdefault(h.lower(), (ing, t.secret, t.line))
+        lent: dict[int, dict[str, tuple[str, int]]] = {}  # certificates other namespaces use: owner -> host -> secret
         tls_hosts: set[str] = set()
         for ing in ingresses:
             mode = _mode(ing)
@@ -188,12 +201,26 @@ class Traefik(Vendor):
                 if not secret and resolver:
                     secret = _resolver_secret(h)
                     mode.setdefault("resolver_secrets", []).append(secret)
+                tls_hosts.add(h)
+                owner = None if secret else next((shared[k] for k in (h, "*." + h.split(".", 1)[-1]) if k in shared
+                                                  and shared[k][0].namespace != ing.namespace), None)
+                if owner is not None:  # the certificate another namespace's Ingress loaded serves this host's SNI
+                    pattern = h if h in shared else "*." + h.split(".", 1)[-1]
+                    lent.setdefault(id(owner[0]), {})[pattern] = (owner[1], owner[2])
+                    ing.extra.setdefault("tls_alias", {})[h] = pattern
+                    ctx.report(ing, "tls-cross-namespace", f"{h!r} has no certificate in namespace {ing.namespace!r}; "
+                               f"Traefik's certificate store is shared by every namespace, and the Secret "
+                               f"{owner[0].namespace}/{owner[1]} that Ingress {owner[0].key} loaded (for {pattern!r}) "
+                               "served it: the listener references it, with a ReferenceGrant", line=ing.obj.line)
+                    continue
                 line = next((t.line for t in ing.tls if h in t.hosts), ing.obj.line)
                 entries.append(TLSEntry(hosts=[h], secret=secret, line=line))
-                tls_hosts.add(h)
             ing.tls = entries
         for ing in ingresses:
             _mode(ing)["tls_hosts"] = tls_hosts
+            for pattern, (secret, line) in sorted(lent.get(id(ing), {}).items()):
+                if not any(pattern in t.hosts for t in ing.tls):  # the planner finds the certificate by this name
+                    ing.tls.append(TLSEntry(hosts=[pattern], secret=secret, line=line))
 
     def path_match(self, ctx: Context, ing: Ingress, p: IngressPath) -> Match | None:
         ptype = p.path_type
@@ -226,9 +253,10 @@ class Traefik(Vendor):
         path = p.path or "/"
         if strict or path == "/":
             return self.checked(ctx, ing, p, segment_prefix(path))
+        differs = (f"it does not match {path.rstrip('/')!r} itself" if path.endswith("/")
+                   else f"it also matches {path}x...")
         ctx.report(ing, "path-prefix-by-characters",
-                   f"path {path!r}: Traefik's PathPrefix matches by characters (it also matches "
-                   f"{path.rstrip('/')}x...); "
+                   f"path {path!r}: Traefik's PathPrefix matches by characters ({differs}); "
                    f"converted to the RegularExpression {prefix_by_characters(path).path!r}",
                    line=p.line, hint="pass --traefik-strict-prefix if Traefik ran with strictPrefixMatching "
                    "(segment-wise prefixes)")
@@ -250,7 +278,14 @@ class Traefik(Vendor):
                                + ("serves it on plain HTTP only (the web entry point)" if mode.get("http")
                                   else "does not serve it"),
                                line=r.line, hint="give the rule a host, or add an HTTPS listener without hostname")
+        for ing in ingresses:
+            for r in ing.rules:
+                if not r.dropped and any(b.kind != "Service" or b.group for b in r.backends):
+                    r.dropped = True  # Traefik: "resource backends are not supported", the path is skipped
+                    ctx.report(ing, "backend-resource", f"path {r.path!r}: Traefik does not support resource "
+                               "backends and skipped this path; it is not converted", line=r.line)
         _default_backends(ctx, ingresses)
+        _default_tls_option(ctx, ingresses)
         for ing in ingresses:
             _service_annotations(ctx, ing)
         _precedence(ctx, ingresses)
@@ -327,6 +362,34 @@ def tls_options(ctx: Context, ing: Ingress, value: str, entry: Entry) -> None | 
             + (f"sets {fields}, which are implementation-specific" if fields else "is not carried over"))
 
 
+_CLIENT_CERT_REQUIRED = ("RequireAndVerifyClientCert", "VerifyClientCertIfGiven", "RequireAnyClientCert")
+
+
+def _default_tls_option(ctx: Context, ingresses: list[Ingress]) -> None:
+    """A TLSOption named `default` (in one namespace) is Traefik's default TLS options for every TLS router."""
+    found = [o for o in ctx.inventory.all("TLSOption") if o.name == "default"
+             and o.api_version.startswith(traefik_middlewares.API_GROUPS)]
+    if len(found) != 1:  # several: Traefik refused them all and kept its built-in default
+        return
+    spec = found[0].data.get("spec") if isinstance(found[0].data.get("spec"), dict) else {}
+    client = spec.get("clientAuth") if isinstance(spec.get("clientAuth"), dict) else {}
+    fields = sorted(k for k in spec if k != "clientAuth")
+    for ing in ingresses:
+        if not _mode(ing).get("https") or ann(ing.annotations, "router.tls.options") is not None \
+                or not any(not r.dropped for r in ing.rules):
+            continue
+        if client.get("clientAuthType") in _CLIENT_CERT_REQUIRED:
+            ctx.report(ing, "security-not-enforced", f"TLSOption {found[0].key} is Traefik's default TLS options, "
+                       f"which every TLS router of this Ingress used: it requires client certificates "
+                       f"({client.get('clientAuthType')}); the Gateway listeners do not check them",
+                       line=ing.obj.line, hint="Gateway spec.tls.frontend.default.validation (caCertificateRefs from "
+                       f"{client.get('secretNames')}, mode AllowValidOnly)")
+        elif fields:
+            ctx.report(ing, "annotation-implementation-specific", f"TLSOption {found[0].key} is Traefik's default TLS "
+                       f"options, which every TLS router of this Ingress used; its {fields} are not carried over",
+                       line=ing.obj.line, hint="Envoy Gateway ClientTrafficPolicy.tls; Listener tls.options keys")
+
+
 def pathmatcher(ctx: Context, ing: Ingress, value: str, entry: Entry) -> None | str | tuple[str, str]:
     if not any(p.path_type in ("", "ImplementationSpecific") for p in ing.paths):
         return ("converted", "")
@@ -344,7 +407,8 @@ def priority(ctx: Context, ing: Ingress, value: int, entry: Entry) -> None | str
 def middlewares(ctx: Context, ing: Ingress, value: list[str], entry: Entry) -> None | str | tuple[str, str]:
     status = traefik_middlewares.apply(ctx, ing, value, ing.rules, tls_hosts=_mode(ing).get("tls_hosts", set()),
                                        key=_ann_key(ing.annotations, "router.middlewares"),
-                                       serves_http=bool(_mode(ing).get("http", True)))
+                                       serves_http=bool(_mode(ing).get("http", True)),
+                                       serves_https=bool(_mode(ing).get("https", False)))
     _mode(ing)["mw_status"] = status
     return ("converted", "")  # each Middleware has its own finding; finish() records the worst status
 
@@ -379,11 +443,12 @@ def _default_backends(ctx: Context, ingresses: list[Ingress]) -> None:
         defaults = [r for r in ing.rules if r.default and not r.dropped]
         if not defaults:
             continue
-        if ing.paths:
+        spec = ing.obj.data.get("spec") if isinstance(ing.obj.data.get("spec"), dict) else {}
+        if ing.paths or spec.get("rules"):  # Traefik: len(spec.rules) > 0, even rules without paths
             for r in defaults:
                 r.dropped = True
             ctx.report(ing, "default-backend-ignored", "Traefik ignores spec.defaultBackend when the Ingress has "
-                       "rules; it is not converted", line=defaults[0].line)
+                       "rules (even rules without paths); it is not converted", line=defaults[0].line)
             continue
         if first is not None:
             for r in defaults:
@@ -445,7 +510,8 @@ def _service_annotations(ctx: Context, ing: Ingress) -> None:
         refs = [r.strip() for r in value.split(",") if r.strip()]
         traefik_middlewares.apply(ctx, ing, refs, rules, key=PREFIX + "service.middlewares",
                                   tls_hosts=_mode(ing).get("tls_hosts", set()), namespace=ns,
-                                  serves_http=bool(_mode(ing).get("http", True)))
+                                  serves_http=bool(_mode(ing).get("http", True)),
+                                  serves_https=bool(_mode(ing).get("https", False)))
 
 
 def _port_name(svc: Obj, port: int | None) -> str:
@@ -531,14 +597,19 @@ def _sticky(ctx: Context, ing: Ingress, rule: Rule, svc: Obj, anns: dict, done: 
         max_age = parse_int(anns["sticky.cookie.maxage"]) if "sticky.cookie.maxage" in anns else None
     except ValueError:
         max_age = None
+    capped = ""
     if max_age and max_age > 0:
-        session["absoluteTimeout"] = f"{max_age}s" if max_age < 100000 else f"{max_age // 60}m"
+        if max_age > 99999 * 3600:  # a Gateway API Duration has at most 5 digits per unit
+            capped = f"; the cookie max-age {max_age}s is capped at the longest Duration, 99999h"
+            max_age = 99999 * 3600
+        session["absoluteTimeout"] = format_duration(max_age * 1000)
         session["cookieConfig"] = {"lifetimeType": "Permanent"}
     rule.session = session
     if once:
         _svc_report(ctx, ing, rule, svc, "sticky.cookie", "annotation-approximated", "cookie session affinity became "
                     "sessionPersistence (type Cookie)" + (f"; the cookie attributes {lost} have no equivalent"
-                                                          if lost else "") + "; support varies by implementation")
+                                                          if lost else "") + capped
+                    + "; support varies by implementation")
 
 
 def _pass_host(ctx: Context, ing: Ingress, rule: Rule, b: Backend, svc: Obj, anns: dict, done: set) -> None:
@@ -618,7 +689,7 @@ def _transport(ctx: Context, ing: Ingress, rule: Rule, b: Backend, svc: Obj, ann
 def _rule_info(ctx: Context, ing: Ingress, r: Rule) -> tuple[str, str, int] | None:
     """(kind, path, Traefik priority) of a rule; kind is exact | prefix | regex."""
     ptype = r.path_type
-    raw_path = next((p.path for p in ing.paths if p.line == r.line), r.path)
+    raw_path = next((p.path for p in ing.paths if p.line == r.line and (p.path or "/") == (r.path or "/")), r.path)
     if ptype == "Exact":
         matcher = "Path"
     elif ptype == "Prefix":
@@ -635,8 +706,9 @@ def _rule_info(ctx: Context, ing: Ingress, r: Rule) -> tuple[str, str, int] | No
         else:
             parts.append(f"Host(`{host}`)")
     if raw_path:
-        if matcher == "PathPrefix" and ctx.options.traefik_strict_prefix and not raw_path.endswith("/"):
-            parts.append(f"(Path(`{raw_path}`) || PathPrefix(`{raw_path}/`))")
+        if matcher == "PathPrefix" and ctx.options.traefik_strict_prefix and raw_path != "/":
+            base = raw_path[:-1] if raw_path.endswith("/") else raw_path  # Go strings.TrimSuffix(path, "/")
+            parts.append(f"(Path(`{base}`) || PathPrefix(`{base}/`))")
         else:
             parts.append(f"{matcher}(`{raw_path}`)")
     length = len(" && ".join(parts))
@@ -672,7 +744,8 @@ def _precedence(ctx: Context, ingresses: list[Ingress]) -> None:
             if a.dropped:
                 continue
             for ing_b, b, ib in items:
-                if a is b or b.dropped or not _covers(ib, ia, strict):
+                if a is b or b.dropped or not _covers(ib, ia, strict) or ing_a.ingress_class != ing_b.ingress_class \
+                        or not _sides(a) & _sides(b):  # another Traefik, or other entry points: no competition
                     continue
                 gateway_prefers_a = ia[0] == "exact" or len(ia[1]) > len(ib[1])
                 if not gateway_prefers_a:
@@ -681,7 +754,7 @@ def _precedence(ctx: Context, ingresses: list[Ingress]) -> None:
                 a_desc = f"{'Exact' if ia[0] == 'exact' else 'prefix'} path {ia[1]!r} (priority {ia[2]})"
                 b_desc = f"prefix path {ib[1]!r}{where} (priority {ib[2]})"
                 if ib[2] > ia[2]:
-                    same_sides = (not a.serve_http or b.serve_http) and (not a.serve_https or b.serve_https)
+                    same_sides = _sides(a) <= _sides(b)
                     if same_sides:
                         a.dropped = True
                         ctx.report(ing_a, "precedence-changed", f"host {host or '*'!r}: the {a_desc} never received a "
@@ -704,6 +777,68 @@ def _precedence(ctx: Context, ingresses: list[Ingress]) -> None:
                                f"prefers the {a_desc}", line=a.line)
                     _mark_priority(ing_a)
                     _mark_priority(ing_b)
+    _hostless(ctx, by_host)
+    _default_reach(ctx, ingresses, by_host)
+
+
+def _sides(r: Rule) -> set[tuple[str, int]]:
+    """The (protocol, port) entry points a rule is served on."""
+    return ({("http", p) for p in r.http_ports} if r.serve_http else set()) \
+        | ({("https", p) for p in r.https_ports} if r.serve_https else set())
+
+
+def _hostless(ctx: Context, by_host: dict[str, list]) -> None:
+    """A host-less Traefik router competes with the routers of every host; a Gateway listener of its own hostname
+    takes a host's requests away from the host-less routes: report the hosts where the host-less rule won."""
+    strict = ctx.options.traefik_strict_prefix
+    for ing_a, a, ia in by_host.get("", []):
+        if a.dropped:
+            continue
+        hosts = []
+        plain = {side for side in _sides(a) if side[0] == "http"}  # its HTTPS side is reported by finish()
+        for host in sorted(h for h in by_host if h):
+            for side in sorted(plain):
+                mine = [ib for ing_b, b, ib in by_host[host] if not b.dropped and side in _sides(b)
+                        and ing_b.ingress_class == ing_a.ingress_class]
+                # no rule of the host there: no listener of its own, the host-less route still answers; or a rule
+                # of the host covers the path and outranks the host-less rule: no change
+                if mine and not any(_covers(ib, ia, strict) and ib[2] > ia[2] for ib in mine):
+                    hosts.append(host)
+                    break
+        if not hosts:
+            continue
+        shown = ", ".join(repr(h) for h in hosts[:5]) + (f" and {len(hosts) - 5} more" if len(hosts) > 5 else "")
+        ctx.report(ing_a, "precedence-changed", f"path {ia[1]!r} has no host: Traefik matched it for every host name, "
+                   f"{shown} included, where no rule of the host covering the path outranked it (priority {ia[2]}); "
+                   "in the output those hosts have listeners of their own, which carry only their own routes, so "
+                   "their requests for this path no longer reach it", line=a.line,
+                   hint="add the path to the rules of those hosts (or give this rule their host names) to keep "
+                   "Traefik's routing")
+
+
+def _default_reach(ctx: Context, ingresses: list[Ingress], by_host: dict[str, list]) -> None:
+    """Traefik's default backend (priority MinInt32) answers what no router matched, on every host name."""
+    for ing in ingresses:
+        rule = next((r for r in ing.rules if r.default and not r.dropped), None)
+        if rule is None:
+            continue
+        root = ("prefix", "/", 0)
+        plain = {side for side in _sides(rule) if side[0] == "http"}
+        hosts = []
+        for h in sorted(x for x in by_host if x):
+            for side in sorted(plain):
+                mine = [i for g, b, i in by_host[h] if not b.dropped and side in _sides(b)
+                        and g.ingress_class == ing.ingress_class]
+                if mine and not any(_covers(i, root, False) for i in mine):
+                    hosts.append(h)
+                    break
+        if not hosts:
+            continue
+        shown = ", ".join(repr(h) for h in hosts[:5]) + (f" and {len(hosts) - 5} more" if len(hosts) > 5 else "")
+        ctx.report(ing, "precedence-changed", f"Traefik's default backend also answered the requests of {shown} that "
+                   "no rule of those hosts matched; in the output those hosts have listeners of their own, so such "
+                   "requests get 404 instead", line=rule.line,
+                   hint="add a '/' rule to those hosts with this backend to keep Traefik's fallback")
 
 
 def _mark_priority(ing: Ingress) -> None:

@@ -27,6 +27,9 @@ register(
     ("middleware-unresolved", "error",
      "A Middleware reference is not in the input or belongs to another Traefik provider (@file, @docker...): its "
      "behaviour (often authentication) is unknown and not carried over."),
+    ("middleware-ambiguous", "error",
+     "Several Middlewares have the same Traefik name (namespace and name joined by '-', so dashes make names "
+     "collide): Traefik used one of them, arbitrarily; the output uses the first by namespace/name."),
 )
 
 # worst first
@@ -76,6 +79,7 @@ class Run:
     all_rules: list[Rule] = field(default_factory=list)
     line: int | None = None  # where the findings point (None: the annotation's line on the Ingress)
     serves_http: bool = True  # the routers also answer plain HTTP
+    serves_https: bool = False  # the routers also answer HTTPS
     redirected: int = 0  # rules whose chain a redirect filter ended
     statuses: list[str] = field(default_factory=list)
     states: dict[int, PathState] = field(default_factory=dict)
@@ -83,11 +87,13 @@ class Run:
 
 
 def apply(ctx: Context, ing: Ingress, refs: list[str], rules: list[Rule], *, key: str = MW_KEY,
-          tls_hosts: set[str], namespace: str | None = None, serves_http: bool = True) -> str:
+          tls_hosts: set[str], namespace: str | None = None, serves_http: bool = True,
+          serves_https: bool = False) -> str:
     """Apply the Middleware references in order; report each; return the worst status (table vocabulary)."""
     active = [r for r in rules if not r.dropped]
     run = Run(ctx, ing, list(active), key, tls_hosts, all_rules=active,
-              line=None if key in ing.annotations else (active[0].line if active else None), serves_http=serves_http)
+              line=None if key in ing.annotations else (active[0].line if active else None), serves_http=serves_http,
+              serves_https=serves_https)
     for ref in refs:
         _apply_ref(run, ref, namespace or ing.namespace, set())
     _write_rewrites(run)
@@ -124,22 +130,59 @@ def _apply_ref(run: Run, ref: str, chain_ns: str, seen: set[str]) -> None:
         _report(run, ref, "", Outcome("unresolved", f"Middleware {ref!r} {reason}",
                                       hint="add the Middleware manifest to the input, or convert it by hand"))
         return
+    name = ref.partition("@")[0]
+    if name != normalize(name):
+        run.statuses.append("unsupported")
+        _rejected(run, f"the reference {ref!r} is not a Traefik Middleware name (Traefik names a Middleware "
+                  f"{normalize(name)!r}: namespace and name joined by '-', other characters turned into '-'), so "
+                  f"Traefik did not find it and refused the routers that use it; the output applies Middleware "
+                  f"{obj.key}", "write the reference as " + repr(normalize(name) + "@kubernetescrd"))
+    same = [o for o in run.ctx.inventory.all("Middleware") if _is_traefik(o) and o is not obj
+            and normalize(f"{o.namespace or 'default'}-{o.name}") == normalize(name)]
+    if same:
+        run.statuses.append("approximated")
+        run.ctx.report(run.ing, "middleware-ambiguous", f"Middleware reference {ref!r} names "
+                       + ", ".join(sorted({obj.key, *(o.key for o in same)})) + f": Traefik gives them all the "
+                       f"name {normalize(name)!r} and used one of them, arbitrarily; the output uses {obj.key}",
+                       annotation=run.key, line=run.line,
+                       hint="rename one of the Middlewares (or its namespace) so that the names no longer collide")
     _apply_obj(run, obj, seen)
+
+
+def _rejected(run: Run, message: str, hint: str = "") -> None:
+    """Traefik refused the routers that use this Middleware: it served none of the Ingress's paths."""
+    run.ctx.report(run.ing, "ingress-ignored-by-controller", message + "; Traefik served none of these paths, "
+                   "while the output serves them", annotation=run.key, line=run.line,
+                   hint=hint or "fix the Middleware, or delete the Ingress if it never worked")
 
 
 def _apply_obj(run: Run, obj: Obj, seen: set[str]) -> None:
     label = f"Middleware {obj.namespace}/{obj.name}" if obj.namespace else f"Middleware {obj.name}"
     spec = obj.data.get("spec") or {}
-    if not isinstance(spec, dict) or not spec:
-        _report(run, label, "", Outcome("unsupported", f"{label} has an empty spec; Traefik rejected it"))
+    kinds = [k for k, v in spec.items() if v is not None] if isinstance(spec, dict) else []
+    if not kinds:
+        _report(run, label, "", Outcome("unsupported", f"{label} has an empty spec; not converted"))
+        _rejected(run, f"{label} sets no middleware kind: Traefik could not build it and refused the routers that "
+                  "use it")
         return
-    kind_key = next(iter(spec))
-    conf = spec[kind_key] if isinstance(spec[kind_key], dict) else {}
-    kind = _KIND_NAMES.get(kind_key.lower(), kind_key[:1].upper() + kind_key[1:])
     if obj.key in seen:
-        _report(run, label, kind, Outcome("unsupported", f"{label} ({kind}) is part of a Chain cycle; Traefik "
-                                          "rejected it"))
+        _report(run, label, "", Outcome("unsupported", f"{label} is part of a Chain cycle; not converted again"))
+        _rejected(run, f"{label} is part of a Chain cycle: Traefik detected the recursion and refused the routers "
+                  "that use it", "remove the Chain member that leads back to the Chain")
         return
+    if len(kinds) > 1:
+        run.statuses.append("approximated")
+        _rejected(run, f"{label} sets several middleware kinds ({', '.join(kinds)}): Traefik rejected it ('multi-types "
+                  "middleware not supported') and refused the routers that use it; the output applies each kind, in "
+                  "order, as if they were separate Middlewares (see their findings)",
+                  "split it into one Middleware per kind (a Chain can group them)")
+    for kind_key in kinds:
+        _apply_kind(run, obj, label, kind_key, spec[kind_key], seen)
+
+
+def _apply_kind(run: Run, obj: Obj, label: str, kind_key: str, raw: object, seen: set[str]) -> None:
+    conf = raw if isinstance(raw, dict) else {}
+    kind = _KIND_NAMES.get(kind_key.lower(), kind_key[:1].upper() + kind_key[1:])
     if not run.rules and run.redirected:
         _report(run, label, kind, Outcome("converted", f"{label} ({kind}) comes after a redirect that answers every "
                                           "request: it was never reached, and is not converted"))
@@ -175,6 +218,9 @@ def _apply_obj(run: Run, obj: Obj, seen: set[str]) -> None:
             out = Outcome("approximated", f"more than 16 headers to set or remove on one rule (Gateway API limit): "
                           f"{err} and the headers after it are left out")
     out.message = f"{label} ({kind}): {out.message}"
+    if obj.api_version.startswith("traefik.containo.us/"):
+        out.message += ("; its API group traefik.containo.us is read by Traefik v2 only (Traefik v3 ignores it and "
+                        "refuses the routers that use it: migrate it to traefik.io/v1alpha1)")
     _report(run, label, kind, out)
 
 
@@ -232,6 +278,10 @@ def remove_header(rule: Rule, ftype: str, name: str) -> None:
         mod.setdefault("remove", []).append(name)
 
 
+_NAME_OK = re.compile(r"^[A-Za-z0-9!#$%&'*+\-.^_`|~]{1,256}$")
+_HOST_OK = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+
+
 def _value_ok(value: str) -> bool:
     return 0 < len(value) <= 4096 and "\n" not in value and "\r" not in value
 
@@ -280,12 +330,19 @@ def _write_rewrites(run: Run) -> None:
             rw["path"] = {"type": "ReplaceFullPath", "replaceFullPath": st.value or "/"}
 
 
+def _list(value: object) -> list:
+    """A list field as written (a lone string is one item)."""
+    if isinstance(value, list):
+        return value
+    return [value] if isinstance(value, str) and value else []
+
+
 def _lead(path: str) -> str:
     return path if path.startswith("/") else "/" + path
 
 
 def strip_prefix(run: Run, obj: Obj, conf: dict) -> Outcome:
-    prefixes = [str(p) for p in conf.get("prefixes") or [] if p]
+    prefixes = [str(p) for p in _list(conf.get("prefixes")) if p]
     if not prefixes:
         return Outcome("converted", "no prefixes: nothing to strip")
     return _strip(run, prefixes, "StripPrefix")
@@ -338,7 +395,7 @@ def _worse(a: str, b: str) -> str:
 
 
 def strip_prefix_regex(run: Run, obj: Obj, conf: dict) -> Outcome:
-    regexes = [str(r) for r in conf.get("regex") or [] if r]
+    regexes = [str(r) for r in _list(conf.get("regex")) if r]
     literals = []
     for r in regexes:
         m = re.fullmatch(r"\^?(" + _LITERAL + r")", r)
@@ -432,8 +489,12 @@ def _scheme_redirect(run: Run, scheme: str, port: str, code: int, words: str) ->
     if port and port != default_port:
         redirect["port"] = int(port)
     redirect["statusCode"] = code
-    sides, plain = [], []
+    sides, plain, never, both = [], [], [], []
     for rule in list(run.rules):
+        if scheme == "http" and port in ("", default_port) and run.serves_http:
+            # the redirect fires on HTTPS requests only (a request already on http:// is passed on)
+            (both if rule.host in run.tls_hosts and run.serves_https else never).append(rule)
+            continue
         if scheme == "https" and port in ("", default_port) and rule.host in run.tls_hosts:
             if run.serves_http:
                 rule.https_redirect = code
@@ -453,7 +514,13 @@ def _scheme_redirect(run: Run, scheme: str, port: str, code: int, words: str) ->
         parts.append(f"every request for {_hosts(plain)} is redirected to {scheme}{':' + port if port else ''} with "
                      f"{words}" + ("; these hosts have no HTTPS side here, so the redirect target is not served by "
                                    "the output" if scheme == "https" and "port" not in redirect else ""))
-    return Outcome("approximated" if plain or sides else "converted", "; ".join(parts))
+    if never:
+        parts.append(f"the routers for {_hosts(never)} answer plain HTTP only, where a redirect to http does not fire: "
+                     "nothing to convert")
+    if both:
+        parts.append(f"HTTPS requests for {_hosts(both)} were redirected to plain HTTP, and HTTP requests served; a "
+                     "Gateway API rule cannot redirect on one listener only, so the output serves HTTPS requests")
+    return Outcome("approximated" if plain or sides or both else "converted", "; ".join(parts))
 
 
 def _hosts(rules: list[Rule]) -> str:
@@ -472,6 +539,11 @@ def redirect_regex(run: Run, obj: Obj, conf: dict) -> Outcome:
     regex, repl = str(conf.get("regex") or ""), str(conf.get("replacement") or "")
     code, words = _code(bool(conf.get("permanent")))
     hint = f"RequestRedirect on a dedicated rule when the target is fixed; {_EXT_HINT}"
+    if re.fullmatch(r"\^?http:(?://|\\/\\/)\((?:\.\*|\.\+)\)\$?", regex) \
+            and re.fullmatch(r"https://\$\{?1\}?", repl):  # `^http://(.*)` -> `https://${1}`: RedirectScheme https
+        out = _scheme_redirect(run, "https", "", code, words)
+        out.message = f"{regex!r} -> {repl!r} redirects HTTP requests to HTTPS: " + out.message
+        return out
     host_move = _host_redirect(run, regex, repl, code, words)
     if host_move is not None:
         return host_move
@@ -481,19 +553,21 @@ def redirect_regex(run: Run, obj: Obj, conf: dict) -> Outcome:
     if not re.fullmatch(r"\^?\.\*\$?", regex):
         return Outcome("implementation-specific", f"the regular expression redirect {regex!r} -> {repl!r} only "
                        "redirects the URLs it matches; not converted", hint=hint)
-    url = urlsplit(repl)
-    if url.scheme not in ("http", "https") or not url.hostname:
-        return Outcome("implementation-specific", f"the redirect target {repl!r} is not an absolute URL; not "
-                       "converted", hint=hint)
-    redirect: dict = {"scheme": url.scheme, "hostname": url.hostname}
-    if url.port:
-        redirect["port"] = url.port
-    redirect["path"] = {"type": "ReplaceFullPath", "replaceFullPath": url.path or "/"}
+    url = _url(repl)
+    if url is None or url[0] not in ("http", "https") or not _HOST_OK.match(url[1]) \
+            or not gateway_path_ok(url[3] or "/"):
+        return Outcome("implementation-specific", f"the redirect target {repl!r} is not an absolute URL that a "
+                       "RequestRedirect can carry; not converted", hint=hint)
+    scheme, hostname, port, path, query = url
+    redirect: dict = {"scheme": scheme, "hostname": hostname}
+    if port:
+        redirect["port"] = port
+    redirect["path"] = {"type": "ReplaceFullPath", "replaceFullPath": path or "/"}
     redirect["statusCode"] = code
     for rule in list(run.rules):
         _redirect_filter(run, rule, redirect)
     return Outcome("approximated", f"every request is redirected to {repl!r} with {words}"
-                   + ("; the query string is dropped" if url.query else ""))
+                   + ("; the query string is dropped" if query else ""))
 
 
 def _host_redirect(run: Run, regex: str, repl: str, code: int, words: str) -> Outcome | None:
@@ -540,9 +614,14 @@ def headers(run: Run, obj: Obj, conf: dict) -> Outcome:
     resp = conf.get("customResponseHeaders") or {}
     for rule in run.rules:
         for name, value in (req.items() if isinstance(req, dict) else []):
-            value = "" if value is None else str(value)
-            if name.lower() == "host" and value:
-                _filter(rule, "URLRewrite")["hostname"] = value
+            name, value = str(name), "" if value is None else str(value)
+            if not _NAME_OK.match(name):
+                bad.add(name)
+            elif name.lower() == "host" and value:
+                if _HOST_OK.match(value.lower()):
+                    _filter(rule, "URLRewrite")["hostname"] = value.lower()
+                else:
+                    bad.add(name)
             elif not value:
                 remove_header(rule, "RequestHeaderModifier", name)
             elif _value_ok(value):
@@ -550,16 +629,19 @@ def headers(run: Run, obj: Obj, conf: dict) -> Outcome:
             else:
                 bad.add(name)
         for name, value in (resp.items() if isinstance(resp, dict) else []):
-            value = "" if value is None else str(value)
-            if not value:
+            name, value = str(name), "" if value is None else str(value)
+            if not _NAME_OK.match(name):
+                bad.add(name)
+            elif not value:
                 remove_header(rule, "ResponseHeaderModifier", name)
             elif _value_ok(value):
                 set_header(rule, "ResponseHeaderModifier", name, value)
             else:
                 bad.add(name)
     if bad:
-        notes.append(f"headers {sorted(bad)} have values a Gateway header modifier cannot carry (multi-line or over "
-                     "4096 characters) and are left out")
+        notes.append(f"headers {sorted(bad)} have names or values a Gateway filter cannot carry (invalid header "
+                     "names, multi-line values or over 4096 characters, a Host that is not a host name) and are left "
+                     "out")
         status = _worse(status, "approximated")
     if req:
         done.append(f"request headers {sorted(req)}")
@@ -651,7 +733,12 @@ def _cors(run: Run, conf: dict) -> tuple[str, str]:
         cors["allowMethods"] = ok_methods
     for key, field_name in (("accessControlAllowHeaders", "allowHeaders"),
                             ("accessControlExposeHeaders", "exposeHeaders")):
-        vals = list(dict.fromkeys(str(h) for h in conf.get(key) or []))
+        # Traefik joins the list with ', ' into the header: an entry 'A, B' is two names
+        raw = [v.strip() for h in (conf.get(key) or []) if h is not None for v in str(h).split(",") if v.strip()]
+        vals = [v for v in dict.fromkeys(raw) if v == "*" or _NAME_OK.match(v)]
+        if len(vals) != len(dict.fromkeys(raw)):
+            notes.append(f"{key} entries {sorted(set(raw) - set(vals))} are not header names and are left out")
+            status = "approximated"
         if "*" in vals:
             vals = ["*"]
         if vals:
@@ -715,12 +802,22 @@ def service_of(host: str, namespace: str) -> tuple[str, str] | None:
     return labels[0], labels[1] if len(labels) == 2 else namespace
 
 
+def _url(text: str) -> tuple[str, str, int | None, str, str] | None:
+    """(scheme, hostname, port, path, query) of an absolute URL, or None when Python cannot read it."""
+    try:
+        url = urlsplit(text)
+        port = url.port
+    except ValueError:
+        return None
+    return url.scheme.lower(), (url.hostname or "").lower(), port, url.path, url.query
+
+
 def forward_auth(run: Run, obj: Obj, conf: dict) -> Outcome:
     address = str(conf.get("address") or "")
     hint = ("Envoy Gateway SecurityPolicy.extAuth; Istio AuthorizationPolicy CUSTOM; ExternalAuth filter (--channel "
             f"experimental) for in-cluster auth Services; {_EXT_HINT}")
-    url = urlsplit(address)
-    target = service_of(url.hostname or "", obj.namespace) if url.scheme in ("http", "https") else None
+    url = _url(address)
+    target = service_of(url[1], obj.namespace) if url and url[0] in ("http", "https") and url[1] else None
     if not run.ctx.options.experimental:
         return Outcome("needs-experimental", f"forward authentication to {address!r} is not enforced",
                        hint=hint, security=True)
@@ -728,16 +825,20 @@ def forward_auth(run: Run, obj: Obj, conf: dict) -> Outcome:
         return Outcome("implementation-specific", f"the auth address {address!r} is not an in-cluster Service "
                        "URL (ExternalAuth needs a backendRef): authentication is not enforced", hint=hint,
                        security=True)
+    assert url is not None
+    scheme, _, url_port, url_path, _ = url
     svc, ns = target
-    port = url.port or (443 if url.scheme == "https" else 80)
+    port = url_port or (443 if scheme == "https" else 80)
     ref = Backend(name=svc, port=port, namespace=ns if ns != run.ing.namespace else None).ref()
     ext: dict = {"protocol": "HTTP", "backendRef": ref, "http": {}}
-    if url.path and url.path != "/":
-        ext["http"]["path"] = url.path
-    if conf.get("authRequestHeaders"):
-        ext["http"]["allowedHeaders"] = [str(h) for h in conf["authRequestHeaders"]][:64]
-    if conf.get("authResponseHeaders"):
-        ext["http"]["allowedResponseHeaders"] = [str(h) for h in conf["authResponseHeaders"]][:64]
+    if url_path and url_path != "/" and gateway_path_ok(url_path):
+        ext["http"]["path"] = url_path
+    for key, field_name in (("authRequestHeaders", "allowedHeaders"),
+                            ("authResponseHeaders", "allowedResponseHeaders")):
+        names = conf.get(key) if isinstance(conf.get(key), list) else []
+        names = list(dict.fromkeys(str(h) for h in names if h is not None and _NAME_OK.match(str(h))))
+        if names:
+            ext["http"][field_name] = names[:64]
     if conf.get("forwardBody"):
         try:
             size = int(conf.get("maxBodySize") or 0)
@@ -749,7 +850,7 @@ def forward_auth(run: Run, obj: Obj, conf: dict) -> Outcome:
         rule.filters.append({"type": "ExternalAuth", "externalAuth": ext})
     notes = ["the Gateway sends the original method and path (appended to the auth path), accepts only 200, and "
              "forwards only the listed request headers (Traefik forwarded all of them)"]
-    if url.scheme == "https":
+    if scheme == "https":
         notes.append("the auth Service speaks HTTPS: give it a BackendTLSPolicy")
     if ns != run.ing.namespace:
         notes.append(f"the auth Service is in namespace {ns!r}: a ReferenceGrant there must allow HTTPRoutes of "
