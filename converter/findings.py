@@ -47,7 +47,8 @@ CODES: dict[str, Code] = _codes(
      "Class nginx without an IngressClass or vendor annotations: ingress-nginx and F5 NGINX both claim it."),
     ("provider-unknown", "warning", "No controller could be determined; converted with vendor-neutral semantics."),
     ("ingress-ignored-by-controller", "error",
-     "The source controller ignored this whole Ingress (snippet or invalid annotation value); the output serves it."),
+     "The source controller ignored this whole Ingress (a snippet, an invalid annotation value, a Middleware it "
+     "rejected); the output serves it."),
     # annotations (status of each annotation)
     ("annotation-unknown", "warning", "An annotation no mapping table knows (a typo, or a controller or tool ing2gw "
      "does not cover); it is not carried over."),
@@ -76,6 +77,10 @@ CODES: dict[str, Code] = _codes(
     ("grpc-path-unsupported", "warning",
      "A path of a gRPC route is not a /service/method name (a regex, or characters gRPC names cannot have); a "
      "GRPCRoute cannot match it, so it is left out."),
+    ("precedence-changed", "warning",
+     "The controller ranked routes differently from Gateway API's fixed precedence (Traefik: rule length or "
+     "router.priority; Kong: more match criteria before longer paths); the output keeps the controller's winner "
+     "or reports the pair."),
     ("path-duplicate", "warning", "Two Ingresses route the same host and path; the controller's winner is kept."),
     ("wildcard-host", "warning",
      "A wildcard host matches exactly one label in Ingress but one or more labels in Gateway API."),

@@ -46,9 +46,6 @@ register(
     ("entrypoint-approximated", "warning",
      "A Traefik entry point is unknown (not web, websecure or given with --traefik-entrypoint), or a TLS router sits "
      "on a plain-HTTP entry point; its listener is approximated."),
-    ("precedence-changed", "warning",
-     "The controller ranked routes differently from the Gateway API's fixed precedence (Traefik: rule length or "
-     "router.priority); the output keeps the controller's winner or reports the pair."),
     ("default-backend-ignored", "warning",
      "The controller ignored this spec.defaultBackend (Traefik: when the Ingress has rules, or a default backend "
      "already exists); it is not converted."),
