@@ -59,13 +59,41 @@ def _load_config(ctx: click.Context, _param: click.Parameter, value: str | None)
         if unknown:
             raise config.ConfigError(f"{cfg.path}: no command has the flag{'s' if len(unknown) > 1 else ''} "
                                      + ", ".join("--" + k.replace("_", "-") for k in unknown))
-        defaults = cfg.for_command(ctx.command.name or "", _flags(ctx.command))
+        defaults = _typed(ctx.command, cfg.for_command(ctx.command.name or "", _flags(ctx.command)))
     except config.ConfigError as err:
         raise click.BadParameter(str(err), ctx=ctx, param_hint="--config") from None
     ctx.meta["ing2gw.config"] = cfg
     if defaults:
         ctx.default_map = {**(ctx.default_map or {}), **defaults}
     return value
+
+
+def _typed(cmd: click.Command, defaults: dict[str, Any]) -> dict[str, Any]:
+    """Config values as click reads them: a single value for a repeatable flag is a list of one; YAML numbers and
+    booleans as the text a user would type (click converts strings, not ints, for flags and choices)."""
+    params = {p.name: p for p in cmd.params if isinstance(p, click.Option)}
+    out = {}
+    for name, value in defaults.items():
+        p = params.get(name)
+        if p is not None and p.multiple and not isinstance(value, list):
+            value = [value]
+        try:
+            if isinstance(value, list):
+                value = [v if isinstance(v, str) else _text(v) for v in value]
+            elif not isinstance(value, str) and value is not None:
+                value = _text(value)
+        except config.ConfigError as err:
+            raise config.ConfigError(f"{name.replace('_', '-')}: {err}") from None
+        out[name] = value
+    return out
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return str(value)
+    raise config.ConfigError(f"expected a value or a list of values, got {value!r}")
 
 
 def _commands(ctx: click.Context) -> dict[str, click.Command]:
@@ -225,16 +253,34 @@ def convert_cmd(paths: tuple[str, ...], fmt: str, output_dir: str | None, check_
             raise click.UsageError(f"--check: no such file or directory: {check_dir}")
         committed = _load([check_dir])
     result = convert(loaded, options)
+    broken_committed = False
+    if committed is not None:
+        from . import diff
+
+        for f in committed.findings:
+            if f.code in ("read-error", "parse-error"):  # cannot compare what cannot be read: a usage error
+                click.echo(f"ing2gw: --check: {f.file}{f':{f.line}' if f.line else ''}: {f.message}", err=True)
+                broken_committed = True
+        gw_ids = {id(d) for d in diff.gateway_objects(committed)}
+        others = sorted({o.kind for o in committed.objects if id(o.data) not in gw_ids})
+        if not gw_ids:
+            click.echo(f"ing2gw: --check: {check_dir} holds no Gateway API objects ({committed.files} file"
+                       f"{'s' if committed.files != 1 else ''} read)", err=True)
+        elif others and not quiet:
+            click.echo(f"ing2gw: --check: ignoring what is not a Gateway API object in {check_dir}: "
+                       + ", ".join(others), err=True)
     if intent_check or (intent_check is None and (specs or check_dir is not None)):
         from . import intent
 
         intent.apply(result, options)
     _accept(result)
     status = EXIT_FINDINGS if _fails(result, fail_on) else EXIT_OK
+    check_report = None
     if committed is not None:
         from . import diff
 
         differences = diff.check(result.objects, diff.gateway_objects(committed))
+        check_report = formats.CheckReport(check_dir, differences)
         for line in differences:
             click.echo(line)
         if differences:
@@ -250,11 +296,11 @@ def convert_cmd(paths: tuple[str, ...], fmt: str, output_dir: str | None, check_
         serialize.write(result.objects, fmt, sys.stdout)
     for name, target in specs:
         color = target == "-" and formats.use_color(sys.stdout)
-        _write(target, report.to_json(result) if name == "json" else
-               formats.render(name, result, fail_on=fail_on, color=color))
+        _write(target, report.to_json(result) if name == "json" and check_report is None else
+               formats.render(name, result, fail_on=fail_on, color=color, check=check_report))
     if not quiet:
         click.echo(report.render_summary(result), err=True, nl=False)
-    sys.exit(EXIT_USAGE if _unreadable(result) else status)
+    sys.exit(EXIT_USAGE if _unreadable(result) or broken_committed else status)
 
 
 @main.command("diff", context_settings=COMMAND_SETTINGS)

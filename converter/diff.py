@@ -12,10 +12,11 @@ from typing import Any
 from deepdiff import DeepDiff
 
 from .findings import Finding, Severity
+from .intent import output_action
 from .loader import LoadResult, load_paths
 from .options import Options
 from .pipeline import Result, convert
-from .readback import read_routes, show_match
+from .readback import Route, read_routes, show_match
 
 GW_API_GROUP = "gateway.networking.k8s.io"
 GW_KINDS = frozenset({"Gateway", "GatewayClass", "ListenerSet", "HTTPRoute", "GRPCRoute", "TLSRoute", "TCPRoute",
@@ -41,9 +42,27 @@ def read_side(loaded: LoadResult, options: Options | None = None) -> Side:
     table: dict[tuple, dict[str, Any]] = {}
     for r in read_routes(result.objects + gateway_objects(loaded)):
         entry = table.setdefault(r.key, {"actions": {}, "sources": set(), "route": r})
-        entry["actions"][json.dumps(r.action(), sort_keys=True)] = r.describe()
+        entry["actions"][route_action(r)] = r.describe()
         entry["sources"].add(r.source)
     return Side(result, table)
+
+
+def route_action(r: Route) -> str:
+    """What a request gets, to compare two versions: backends with the namespace they resolve in (a rule that moved
+    to another namespace sends to other Services), filters and options with their values (another rewrite target
+    or timeout routes differently). Which object holds the rule does not count."""
+    namespace = r.route.split(" ", 1)[-1].rpartition("/")[0]
+    rule = dict(r.rule)
+    refs = []
+    for b in rule.get("backendRefs") or []:
+        if isinstance(b, dict):
+            b = dict(b)
+            b["namespace"] = b.get("namespace") or namespace
+            if b.get("weight") == 1:  # the default
+                b.pop("weight")
+            refs.append(b)
+    rule["backendRefs"] = refs
+    return output_action(rule, ordered=False)
 
 
 @dataclass
@@ -146,8 +165,84 @@ def _identity(obj: dict) -> tuple[str, str, str, str]:
     return (group, str(obj.get("kind", "")), str(meta.get("namespace") or ""), str(meta.get("name") or ""))
 
 
+_REF_DEFAULTS = {"group": "", "kind": "Service", "weight": 1}
+_PARENT_DEFAULTS = {"group": GW_API_GROUP, "kind": "Gateway"}
+_SECRET_DEFAULTS = {"group": "", "kind": "Secret"}
+
+
+def _drop(d: Any, defaults: dict) -> Any:
+    if isinstance(d, dict):
+        return {k: v for k, v in d.items() if not (k in defaults and v == defaults[k])}
+    return d
+
+
+def _defaults(obj: dict) -> dict:
+    """The object without the values the API server fills in by default (a manifest exported from a cluster has
+    them, a generated one does not): the same object either way."""
+    spec = obj.get("spec")
+    if not isinstance(spec, dict):
+        return obj
+    spec = dict(spec)
+    kind = obj.get("kind")
+    if isinstance(spec.get("parentRefs"), list):
+        spec["parentRefs"] = [_drop(r, _PARENT_DEFAULTS) for r in spec["parentRefs"]]
+    if isinstance(spec.get("rules"), list):
+        spec["rules"] = [_rule_defaults(r, kind) for r in spec["rules"]]
+    if kind == "Gateway" and isinstance(spec.get("listeners"), list):
+        spec["listeners"] = [_listener_defaults(x) for x in spec["listeners"]]
+    return {**obj, "spec": spec}
+
+
+def _rule_defaults(rule: Any, kind: Any) -> Any:
+    if not isinstance(rule, dict):
+        return rule
+    rule = dict(rule)
+    if isinstance(rule.get("backendRefs"), list):
+        rule["backendRefs"] = [_drop(b, _REF_DEFAULTS) for b in rule["backendRefs"]]
+    if kind == "HTTPRoute" and isinstance(rule.get("matches"), list):
+        matches = []
+        for m in rule["matches"]:
+            if isinstance(m, dict):
+                m = dict(m)
+                path = m.get("path")
+                if isinstance(path, dict):
+                    m["path"] = {"type": "PathPrefix", "value": "/", **path}
+                for key in ("headers", "queryParams"):
+                    if isinstance(m.get(key), list):
+                        m[key] = [_drop(h, {"type": "Exact"}) for h in m[key]]
+            matches.append(m)
+        if matches in ([{"path": {"type": "PathPrefix", "value": "/"}}], [{}]):
+            matches = []
+        rule["matches"] = matches
+        if not matches:
+            rule.pop("matches")
+    if isinstance(rule.get("filters"), list):
+        filters = []
+        for f in rule["filters"]:
+            if isinstance(f, dict) and isinstance(f.get("requestRedirect"), dict):
+                f = {**f, "requestRedirect": _drop(f["requestRedirect"], {"statusCode": 302})}
+            filters.append(f)
+        rule["filters"] = filters
+    return rule
+
+
+def _listener_defaults(lst: Any) -> Any:
+    if not isinstance(lst, dict):
+        return lst
+    lst = dict(lst)
+    tls = lst.get("tls")
+    if isinstance(tls, dict):
+        tls = _drop(tls, {"mode": "Terminate"})
+        if isinstance(tls.get("certificateRefs"), list):
+            tls["certificateRefs"] = [_drop(c, _SECRET_DEFAULTS) for c in tls["certificateRefs"]]
+        lst["tls"] = tls
+    if lst.get("allowedRoutes") == {"namespaces": {"from": "Same"}}:
+        lst.pop("allowedRoutes")
+    return lst
+
+
 def _clean(obj: dict) -> dict:
-    obj = {k: v for k, v in obj.items() if k != "status"}
+    obj = _defaults({k: v for k, v in obj.items() if k != "status"})
     meta = dict(obj.get("metadata") or {})
     for k in SERVER_FIELDS:
         meta.pop(k, None)

@@ -11,6 +11,7 @@ import os
 import re
 import xml.etree.ElementTree as ET
 from collections import Counter
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
@@ -27,7 +28,8 @@ if TYPE_CHECKING:
 
 FORMATS = ("text", "md", "json", "sarif", "github", "junit")
 ALIASES = {"markdown": "md", "txt": "text", "xml": "junit", "gh": "github"}
-MD_LIMIT = 65_536 - 1_536  # a PR comment holds 65,536 characters; keep room for what CI adds around it
+MD_LIMIT = 65_536 - 1_536  # a PR comment holds 65,536 characters (not bytes); keep room for what CI adds around it
+JOB_SUMMARY_LIMIT = 1_048_576  # bytes per step summary: 64,000 characters are at most 256 KiB of UTF-8
 SARIF_MAX_RESULTS = 25_000  # GitHub code scanning's limit per run
 INFO_URI = "https://github.com/ing2gw/ing2gw"
 FAIL_ON = ("error", "warning", "info", "never")
@@ -124,6 +126,12 @@ def md_code(value: Any) -> Markup:
     return Markup(f"<code>{text}</code>")
 
 
+def md_pre(value: Any) -> Markup:
+    """A user string inside <pre>: HTML-escaped, mentions defused, control characters replaced."""
+    text = str(escape(_CONTROL_MD.sub("\ufffd", "" if value is None else str(value))))
+    return Markup(text.replace("@", "&#64;"))
+
+
 _ANSI = {"error": "\x1b[31;1m", "warning": "\x1b[33m", "info": "\x1b[36m", "bold": "\x1b[1m", "dim": "\x1b[2m",
          "ok": "\x1b[32m"}
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
@@ -150,6 +158,7 @@ def env() -> jinja2.Environment:
     e.filters["md"] = md
     e.filters["code"] = md_code
     e.filters["plain"] = plain
+    e.filters["pre"] = md_pre
     return e
 
 
@@ -173,20 +182,50 @@ def use_color(stream: Any) -> bool:
 # -- the formats ----------------------------------------------------------------------------------------------------
 
 
+@dataclass
+class CheckReport:
+    """What `convert --check DIR` found: the committed manifests against a fresh conversion."""
+
+    directory: str
+    differences: list[str]  # diff.check() lines: "+ ", "- ", "~ " per object, indented details
+
+    @property
+    def objects(self) -> int:
+        return sum(1 for d in self.differences if not d.startswith(" "))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"directory": self.directory, "upToDate": not self.differences, "objects": self.objects,
+                "differences": self.differences}
+
+
 def render(fmt: str, result: Result, *, fail_on: str = "error", intents: list[IngressIntent] | None = None,
-           color: bool = False, title: str = "ing2gw convert", limit: int = MD_LIMIT) -> str:
+           color: bool = False, title: str = "ing2gw convert", limit: int = MD_LIMIT,
+           check: CheckReport | None = None) -> str:
+    """One report; with `check` (convert --check), the committed manifests' state is part of it (SARIF, which
+    locates findings in files, leaves it out)."""
     if fmt == "json":
-        return to_json(result, intents)
+        text = to_json(result, intents)
+        if check is not None:
+            data = json.loads(text)
+            data["check"] = check.to_dict()
+            text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+        return text
     if fmt == "sarif":
         return to_sarif(result)
     if fmt == "github":
-        return to_github(result, fail_on)
+        text = to_github(result, fail_on)
+        if check is not None and check.differences:
+            text = (f"::error title={gh_property('ing2gw --check')}::"
+                    + gh_data(f"{check.objects} object{'s' if check.objects != 1 else ''} in {check.directory} "
+                              "differ from a fresh conversion:\n" + "\n".join(check.differences[:50]))
+                    + "\n" + text)
+        return text
     if fmt == "junit":
-        return to_junit(result, fail_on, title)
+        return to_junit(result, fail_on, title, check)
     if fmt == "md":
-        return to_markdown(result, fail_on=fail_on, intents=intents, title=title, limit=limit)
+        return to_markdown(result, fail_on=fail_on, intents=intents, title=title, limit=limit, check=check)
     if fmt == "text":
-        return to_text(result, fail_on=fail_on, intents=intents, color=color, title=title)
+        return to_text(result, fail_on=fail_on, intents=intents, color=color, title=title, check=check)
     raise ReportSpecError(f"unknown report format {fmt!r}")
 
 
@@ -210,44 +249,50 @@ def intent_dict(it: IngressIntent) -> dict[str, Any]:
 
 
 def to_text(result: Result, *, fail_on: str = "error", intents: list[IngressIntent] | None = None,
-            color: bool = False, title: str = "ing2gw convert") -> str:
+            color: bool = False, title: str = "ing2gw convert", check: CheckReport | None = None) -> str:
     views, others = ingress_views(result, intents)
     return _env().get_template("report.txt.j2").render(
         t=totals(result), views=views, others=others, codes=CODES, title=title, fail_on=fail_on,
-        paint=_paint(color), failing=failing)
+        paint=_paint(color), failing=failing, check=check)
 
 
 def to_markdown(result: Result, *, fail_on: str = "error", intents: list[IngressIntent] | None = None,
-                title: str = "ing2gw convert", limit: int = MD_LIMIT) -> str:
+                title: str = "ing2gw convert", limit: int = MD_LIMIT, check: CheckReport | None = None) -> str:
     """Summary tables first, then one <details> per Ingress (worst first) while the text stays under `limit`
-    bytes; what did not fit is counted in a closing note."""
+    characters (GitHub counts characters, not bytes); what did not fit is counted in a closing note that is itself
+    inside the limit."""
     views, others = ingress_views(result, intents)
     template = _env().get_template("report.md.j2")
     ctx = {"t": totals(result), "codes": CODES, "title": title, "fail_on": fail_on, "others": others,
-           "failing": failing, "version": __version__}
+           "failing": failing, "version": __version__, "limit": limit, "check": check}
     head = template.render(**ctx, part="head")
-    tail_args = {**ctx, "part": "tail"}
     module = template.make_module(ctx | {"part": "none"})
-    parts, size, cut = [head], len(head.encode()), 0
-    reserve = 600
-    for i, v in enumerate(views):
-        if not v["findings"] and v["intent"] is None and v["status"].status == "converted":
-            continue  # clean Ingresses are counted in the summary only
+    shown = [v for v in views if v["findings"] or v["intent"] is not None or v["status"].status != "converted"]
+
+    def tail(cut: int, others_max: int) -> str:
+        return template.render(**ctx, part="tail", cut=cut, others_max=others_max)
+
+    others_max = 200  # the other findings' table shrinks first when even it does not fit beside the summary
+    while others_max and len(head) + len(tail(len(shown), others_max)) > limit:
+        others_max //= 2
+    reserve = len(tail(len(shown), others_max)) + 8  # the note's number can only get shorter
+    parts, size = [head], len(head)
+    for v in shown:
         block = str(module.ingress(v))  # type: ignore[attr-defined]
-        n = len(block.encode())
-        if size + n + reserve > limit:
-            cut = sum(1 for w in views[i:] if w["findings"] or w["intent"] is not None
-                      or w["status"].status != "converted")
+        if size + len(block) + reserve > limit:
             break
         parts.append(block)
-        size += n
-    parts.append(template.render(**tail_args, cut=cut))
-    text = "".join(parts)
-    while len(text.encode()) > limit and len(parts) > 2:  # the tail was bigger than reserved: drop more
-        parts.pop(-2)
+        size += len(block)
+    cut = len(shown) - (len(parts) - 1)
+    text = "".join(parts) + tail(cut, others_max)
+    while len(text) > limit and len(parts) > 1:  # never happens with the reserve above; kept as a guarantee
+        parts.pop()
         cut += 1
-        parts[-1] = template.render(**tail_args, cut=cut)
-        text = "".join(parts)
+        text = "".join(parts) + tail(cut, others_max)
+    if len(text) > limit:  # the summary alone is too long (a limit far below the default)
+        note = "\n\n> ✂️ cut at the size limit; the full report is in the JSON or SARIF report\n"
+        text = text[:max(0, limit - len(note))] + note
+        text = text[:limit]
     return text
 
 
@@ -256,10 +301,30 @@ def to_markdown(result: Result, *, fail_on: str = "error", intents: list[Ingress
 _SARIF_LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
 
 
-def _uri(file: str) -> str | None:
+def repo_root() -> str:
+    """The folder SARIF paths are relative to: the repository being scanned ($GITHUB_WORKSPACE in Actions, else
+    the nearest folder above the current one with a .git, else the current folder)."""
+    cwd = os.path.abspath(os.getcwd())
+    workspace = os.environ.get("GITHUB_WORKSPACE")
+    if workspace and (cwd + os.sep).startswith(os.path.abspath(workspace) + os.sep):
+        return os.path.abspath(workspace)
+    d = cwd
+    while True:
+        if os.path.exists(os.path.join(d, ".git")):
+            return d
+        parent = os.path.dirname(d)
+        if parent == d:
+            return cwd
+        d = parent
+
+
+def _uri(file: str, root: str | None = None) -> str | None:
+    """A finding's file as a URI relative to the repository root (code scanning shows only those on the diff);
+    a file outside it gets an absolute file: URI; stdin none."""
     if not file or file == "<stdin>":
         return None
-    path = file if not os.path.isabs(file) else os.path.relpath(file)
+    root = root or repo_root()
+    path = os.path.relpath(os.path.abspath(file), root)
     if path.startswith(".."):
         return "file://" + quote(os.path.abspath(file).replace(os.sep, "/"))
     return quote(path.replace(os.sep, "/"))
@@ -280,9 +345,15 @@ def to_sarif(result: Result) -> str:
     rules = [{"id": c, "name": _rule_name(c), "shortDescription": {"text": CODES[c].summary},
               "fullDescription": {"text": CODES[c].summary},
               "defaultConfiguration": {"level": _SARIF_LEVEL[CODES[c].severity]},
+              "help": {"text": f"{CODES[c].summary}. Each result says what changed and what to do; "
+                                f"`ing2gw codes` lists every code.",
+                       "markdown": f"**{c}** ({CODES[c].severity}): {CODES[c].summary}.\n\nEach result says which "
+                                   "annotation or path changed behaviour and what to do instead. See the "
+                                   f"[finding codes]({INFO_URI}#finding-codes)."},
               "helpUri": f"{INFO_URI}#finding-codes",
               "properties": {"tags": ["ingress", "gateway-api", "migration"]}} for c in codes]
     findings = sorted(result.findings, key=lambda f: (-int(f.severity or 0), *f.sort_key()))
+    root = repo_root()
     results = []
     for f in findings[:SARIF_MAX_RESULTS]:
         if f.code not in index:
@@ -292,13 +363,13 @@ def to_sarif(result: Result) -> str:
                                "level": _SARIF_LEVEL[f.severity],  # type: ignore[index]
                                "message": {"text": text}}
         loc: dict[str, Any] = {}
-        uri = _uri(f.file)
+        uri = _uri(f.file, root)
         if uri:
             phys: dict[str, Any] = {"artifactLocation": {"uri": uri}}
             if not uri.startswith("file://"):
                 phys["artifactLocation"]["uriBaseId"] = "%SRCROOT%"
-            if f.line and f.line > 0:
-                phys["region"] = {"startLine": f.line}
+            # code scanning needs a region with startLine >= 1: a finding about a whole file points at line 1
+            phys["region"] = {"startLine": f.line if f.line and f.line > 0 else 1}
             loc["physicalLocation"] = phys
         if f.name:
             fqn = f"{f.kind or 'object'} {f.namespace}/{f.name}" if f.namespace else f"{f.kind or 'object'} {f.name}"
@@ -321,7 +392,7 @@ def to_sarif(result: Result) -> str:
     run: dict[str, Any] = {
         "tool": {"driver": {"name": "ing2gw", "version": __version__, "semanticVersion": __version__,
                             "informationUri": INFO_URI, "rules": rules}},
-        "originalUriBaseIds": {"%SRCROOT%": {"uri": _srcroot()}},
+        "originalUriBaseIds": {"%SRCROOT%": {"uri": _srcroot(root)}},
         "results": results,
         "columnKind": "unicodeCodePoints",
     }
@@ -331,14 +402,15 @@ def to_sarif(result: Result) -> str:
     return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
 
 
-def _srcroot() -> str:
-    path = os.getcwd().replace(os.sep, "/")
+def _srcroot(root: str) -> str:
+    path = root.replace(os.sep, "/")
     return "file://" + quote(path if path.startswith("/") else "/" + path) + "/"
 
 
 # GitHub workflow commands: ::error file=F,line=L,title=T::MESSAGE, escaped as @actions/core does.
 
 _GH_LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
+GH_ANNOTATIONS_PER_STEP = 10  # GitHub displays 10 error and 10 warning annotations per step, 50 per job
 
 
 def gh_data(text: str) -> str:
@@ -352,11 +424,14 @@ def gh_property(text: str) -> str:
 def to_github(result: Result, fail_on: str = "error") -> str:
     """One annotation per finding, errors first (GitHub shows only the first 10 of each level per step)."""
     lines = []
+    root = repo_root()
     for f in sorted(result.findings, key=lambda f: (f.accepted, -int(f.severity or 0), *f.sort_key())):
         level = "notice" if f.accepted else _GH_LEVEL[f.severity]  # type: ignore[index]
         props = []
         if f.file and f.file != "<stdin>":
-            props.append(f"file={gh_property(f.file)}")
+            # the runner reads a relative file as relative to the repository root, not to the step's folder
+            path = os.path.relpath(os.path.abspath(f.file), root)
+            props.append(f"file={gh_property(f.file if path.startswith('..') else path.replace(os.sep, '/'))}")
             if f.line:
                 props.append(f"line={f.line}")
         obj = f"{f.namespace}/{f.name}" if f.namespace else f.name
@@ -366,6 +441,12 @@ def to_github(result: Result, fail_on: str = "error") -> str:
         if f.hint:
             msg += f"\nWhat to do: {f.hint}"
         lines.append(f"::{level} {','.join(props)}::{gh_data(msg)}")
+    per_level = Counter(line[2:].split(" ", 1)[0] for line in lines)
+    over = {lvl: n for lvl, n in per_level.items() if n > GH_ANNOTATIONS_PER_STEP}
+    if over:  # a plain log line, not a command: the reader learns where the rest is
+        lines.append("ing2gw: GitHub shows only the first 10 annotations of each level per step (50 per job); "
+                     + ", ".join(f"{n} {lvl}s" for lvl, n in sorted(over.items()))
+                     + " were written: the job summary and the SARIF or JSON report list every finding")
     return "\n".join(lines) + ("\n" if lines else "")
 
 
@@ -378,7 +459,8 @@ def _x(text: Any) -> str:
     return _XML_BAD.sub("\ufffd", "" if text is None else str(text))
 
 
-def to_junit(result: Result, fail_on: str = "error", title: str = "ing2gw convert") -> str:
+def to_junit(result: Result, fail_on: str = "error", title: str = "ing2gw convert",
+             check: CheckReport | None = None) -> str:
     views, others = ingress_views(result)
     views.sort(key=lambda v: (v["status"].file, v["status"].line, v["key"]))
     root = ET.Element("testsuites", name=_x(title))
@@ -397,11 +479,19 @@ def to_junit(result: Result, fail_on: str = "error", title: str = "ing2gw conver
         case = ET.SubElement(suite, "testcase", classname="input", name=_x(f"file {file}"), file=_x(file))
         counts["tests"] += 1
         _junit_findings(case, fs, fail_on, counts)
-    for el in (root, suite):
+    if check is not None:
+        case = ET.SubElement(suite, "testcase", classname="check", name=_x(f"--check {check.directory}"))
+        counts["tests"] += 1
+        if check.differences:
+            counts["failures"] += 1
+            fail = ET.SubElement(case, "failure", type="check", message=_x(
+                f"{check.objects} object{'s' if check.objects != 1 else ''} differ from a fresh conversion"))
+            fail.text = _x("\n".join(check.differences))
+    for el in (root, suite):  # the same counts on both levels, each the number of testcases with that outcome
         el.set("tests", str(counts["tests"]))
         el.set("failures", str(counts["failures"]))
         el.set("errors", "0")
-    suite.set("skipped", str(counts["skipped"]))
+        el.set("skipped", str(counts["skipped"]))
     ET.indent(root)
     return ET.tostring(root, encoding="unicode", xml_declaration=True) + "\n"
 
@@ -460,7 +550,10 @@ def render_changes(fmt: str, changes: Any, *, fail_on: str = "error", color: boo
         rows = max(len(changes.routes), len(changes.new_findings), len(changes.gone_findings), 1)
         while True:
             text = template.render(**ctx, max_rows=rows)
-            if len(text.encode()) <= limit or rows <= 1:
+            if len(text) <= limit:
                 return text
+            if rows <= 1:
+                note = "\n\n> ✂️ cut at the size limit; the full diff is in the JSON output (`-f json`)\n"
+                return (text[:max(0, limit - len(note))] + note)[:limit]
             rows = rows // 2
     raise ReportSpecError(f"unknown report format {fmt!r}")

@@ -2,27 +2,34 @@
 
 The source side is read from the normalized Ingresses (host, path, pathType as the controller matched it, backend,
 served over HTTP and, for TLS hosts, HTTPS); the output side is the generated objects read back into a routing
-table (converter/readback.py). Every difference must be explained by a finding on that Ingress whose code is listed
-for the difference's kind in EXPLAINED_BY; a difference nothing explains becomes an `unexplained-change` error, so
-that a bug can never drop or change behaviour in silence.
+table (converter/readback.py). Every difference must be explained by a finding on that Ingress that can cause it:
+a code listed for the difference's kind in EXPLAINED_BY, or an annotation whose family (its table entry's
+`category`, FAMILY_KINDS) can cause that kind. A second half compares the output with the vendor's converted rules
+(`output-differs`: a dropped filter, another weight or rewrite value, a lost redirect), which nothing explains. A
+difference nothing explains becomes an `unexplained-change` error, so that a bug can never drop or change behaviour
+in silence.
 """
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 from typing import TYPE_CHECKING
 
 from . import emit
 from .findings import Finding, Severity
-from .mapping import load_table
-from .model import Backend, Ingress
+from .mapping import Entry, Table, load_table
+from .model import Backend, Ingress, Rule
+from .options import Options
 from .readback import Route, _grpc_match, match_key, read_routes, show_match
 from .vendors import get as get_vendor
 
 if TYPE_CHECKING:
-    from .options import Options
     from .pipeline import Result
 
+ACCEPT_ANNOTATION = "ing2gw.io/accept"
 ANNOTATION = "@annotation"  # an annotation of the Ingress that changes routing (converted or approximated)
 AT_LINE = "@line"  # a warning or error finding pointing at the path's own line
 
@@ -34,20 +41,68 @@ EXPLAINED_BY: dict[str, frozenset[str]] = {
         "ingress-ignored-by-controller", "canary-", "annotation-invalid-value", AT_LINE}),
     "https-not-served": frozenset({
         "tls-default-certificate", "tls-not-enabled", "security-not-enforced", "host-invalid", "ingress-skipped",
-        ANNOTATION}),
-    "http-not-served": frozenset({"tls-redirect", "ingress-skipped", ANNOTATION, AT_LINE}),
+        "host-collision", ANNOTATION}),
+    "http-not-served": frozenset({"tls-redirect", "ingress-skipped", "host-collision", ANNOTATION}),
     "match-changed": frozenset({
         "path-regex", "path-prefix-by-characters", "path-implementation-specific", "path-regex-host-wide",
         "path-type-invalid", "backend-protocol", ANNOTATION, AT_LINE}),
     "conditions-added": frozenset({"canary-", ANNOTATION}),
     "backend-changed": frozenset({
-        "backend-port-unresolved", "backend-missing", "backend-resource", "canary-", ANNOTATION, AT_LINE}),
+        "backend-port-unresolved", "backend-missing", "backend-resource", "canary-", ANNOTATION}),
+    # answered with an error status (a rule without backends) instead of its backend
+    "denied": frozenset({
+        "backend-port-unresolved", "backend-missing", "backend-resource", "location-denied", "canary-", ANNOTATION}),
     "https-redirect": frozenset({"tls-redirect", ANNOTATION}),
     "redirected": frozenset({ANNOTATION}),
     "filters-added": frozenset({"tls-hsts", ANNOTATION}),
     "options-added": frozenset({ANNOTATION}),
     "route-added": frozenset({"default-backend", "canary-", "wildcard-host", ANNOTATION}),
+    # the output does not do what the vendor's converted rules say (a dropped filter, another weight, a lost
+    # redirect): the planner and the emitter must carry every rule over as it is, so nothing explains this
+    "output-differs": frozenset(),
 }
+
+# What each annotation family (the `category` of its table entry) can do to routing: a converted or approximated
+# annotation, or a finding about it, explains a difference only when its family can cause that kind of
+# difference. A rewrite annotation explains an added filter, never a dropped path or another backend; a timeout
+# explains timeouts, never a redirect. An entry whose category is not listed here explains nothing (a test keeps
+# every converted or approximated entry of every table covered).
+FAMILY_KINDS: dict[str, frozenset[str]] = {
+    "redirect": frozenset({"redirected", "https-redirect", "http-not-served", "route-added"}),
+    "tls-redirect": frozenset({"https-redirect", "redirected", "http-not-served", "route-added",
+                               "conditions-added", "filters-added"}),  # nginx-inc redirect-to-https: X-F-Proto
+    "tls": frozenset({"https-not-served", "http-not-served", "route-added"}),
+    "hsts": frozenset({"filters-added", "conditions-added"}),  # nginx-inc hsts-behind-proxy: on X-F-Proto
+    "backend": frozenset({"match-changed", "http-not-served", "filters-added"}),
+    "backend-protocol": frozenset({"match-changed", "http-not-served", "filters-added"}),
+    "backend-tls": frozenset(),  # BackendTLSPolicy: no routing difference
+    "class": frozenset(),  # which controller serves the Ingress: no routing difference
+    "routing": frozenset({"match-changed", "conditions-added", "route-added", "path-dropped", "http-not-served",
+                          "https-not-served", "backend-changed", "denied", "options-added", "filters-added",
+                          "redirected"}),
+    "rewrite": frozenset({"filters-added", "match-changed", "redirected", "route-added"}),
+    "headers": frozenset({"filters-added"}),
+    "access-control": frozenset({"denied"}),  # an invalid allow-list: the controller denied the path
+    "external-auth": frozenset({"filters-added"}),  # ExternalAuth (experimental channel)
+    "auth": frozenset({"filters-added"}),
+    "cors": frozenset({"filters-added"}),
+    "mirroring": frozenset({"filters-added"}),
+    "timeouts": frozenset({"options-added"}),
+    "retries": frozenset({"options-added"}),
+    "session-affinity": frozenset({"options-added"}),
+    "session": frozenset({"options-added"}),
+    "canary": frozenset({"backend-changed", "denied", "conditions-added", "route-added", "path-dropped",
+                         "https-not-served",
+                         "http-not-served"}),  # a canary is served by its primary's routes
+    "plugin-ref": frozenset({"filters-added", "redirected", "https-redirect", "options-added", "http-not-served"}),
+    "middleware": frozenset({"filters-added", "redirected", "https-redirect", "options-added", "http-not-served"}),
+}
+
+# The codes that say what became of an annotation (the engine's status findings): about an annotation, they explain
+# only what the annotation's family can cause, even where the code itself is listed.
+STATUS_CODES = frozenset({"annotation-approximated", "annotation-needs-experimental", "annotation-unsupported",
+                          "annotation-implementation-specific", "annotation-ignored", "annotation-unknown",
+                          "annotation-invalid-value", "security-not-enforced"})
 
 # Codes that another Ingress of the same host may carry for a difference on this one (a canary merged into its
 # primary, host-wide regex mode, the winner of a duplicate path).
@@ -65,11 +120,13 @@ KIND_TEXT = {
     "match-changed": "matched differently",
     "conditions-added": "routed by extra conditions (headers, query, method)",
     "backend-changed": "sent to other backends",
+    "denied": "answered with an error instead of its backend",
     "https-redirect": "redirected to HTTPS",
     "redirected": "redirected",
     "filters-added": "modified by filters",
     "options-added": "given timeouts, retries or session persistence",
     "route-added": "a route the Ingress did not have",
+    "output-differs": "not what the converted rule says",
 }
 
 
@@ -161,6 +218,8 @@ def source_paths(result: Result, options: Options | None = None) -> dict[int, li
     tls_hosts: dict[str, set[str]] = {}
     for ing in result.ingresses:
         scope = tls_hosts.setdefault(f"{ing.vendor}/{ing.ingress_class or ''}", set())
+        if ing.tls_ignored:
+            continue
         for t in ing.tls:
             scope.update(t.hosts or ing.hosts)
         if ing.tls and get_vendor(ing.vendor).tls_all_rule_hosts:
@@ -198,6 +257,7 @@ def analyse(result: Result, options: Options | None = None) -> list[IngressInten
     for f in result.findings:
         findings.setdefault((f.file, f.namespace, f.name), []).append(f)
     common = load_table("common.yaml").prefixes
+    families = _Families(options)
     services: dict[tuple[str, str], list[Finding]] = {}  # annotations on backend Services (Kong reads them)
     for f in result.findings:
         if f.kind == "Service" and f.annotation:
@@ -220,6 +280,7 @@ def analyse(result: Result, options: Options | None = None) -> list[IngressInten
             served: dict[int, list[Route]] = {}
             diffs = _compare(ing, paths_of[id(ing)], routes, served, claimed)
             results.append((ing, diffs, served))
+        model_diffs = _compare_model(members, routes)
         for r in routes:
             if id(r) not in claimed:
                 owner = next((i for i, _, _ in results if r.host in i.hosts), results[0][0])
@@ -228,18 +289,19 @@ def analyse(result: Result, options: Options | None = None) -> list[IngressInten
                                   f"{r.describe()}")
                 next(d for i, d, _ in results if i is owner).append(diff)
         for ing, diffs, served in results:
-            diffs = _dedupe(diffs)
+            diffs = _dedupe(diffs + model_diffs.get(id(ing), []))
             mine = [f for f in findings.get((ing.obj.file, ing.namespace, ing.name), [])
                     if f.kind in ("Ingress", "")]
-            annotations = [f"annotation {k} ({s})" for k, s in ing.ann_status.items()
+            annotations = [(k, s) for k, s in ing.ann_status.items()
                            if s in ("converted", "approximated") and not k.startswith(common)]
             mine += [f for other in members if other is not ing  # the copy that carries duplicate-object
                      for f in findings.get((other.obj.file, other.namespace, other.name), [])
                      if f.code == "duplicate-object"]
             backends = {p.backend.name for p in paths_of[id(ing)] if p.backend is not None}
             mine += [f for name in sorted(backends) for f in services.get((ing.namespace, name), [])]
+            family = families.of(ing.vendor)
             for d in diffs:
-                d.explained_by = _explain(d, mine, annotations)
+                d.explained_by = _explain(d, mine, annotations, family)
                 if not d.explained_by:
                     d.explained_by = [f"{f.code} (Ingress {other.key})" for other, f in by_host.get(d.host, [])
                                       if other is not ing and _allowed(f.code, d.kind)]
@@ -256,11 +318,14 @@ def apply(result: Result, options: Options | None = None) -> list[IngressIntent]
     added = False
     for it in intents:
         ing = it.ingress
+        accepts = {c.strip() for c in ing.annotations.get(ACCEPT_ANNOTATION, "").split(",")}
         for d in it.unexplained:
-            result.findings.append(Finding(
+            f = Finding(
                 "unexplained-change", f"{d.text()}; no finding explains this difference (a bug in ing2gw)",
                 kind="Ingress", namespace=ing.namespace, name=ing.name, file=ing.obj.file, line=d.line,
-                hint="please report it with this Ingress; check the generated routes for this path by hand"))
+                hint="please report it with this Ingress; check the generated routes for this path by hand")
+            f.accepted = "unexplained-change" in accepts  # added after the pipeline applied the annotation
+            result.findings.append(f)
             added = True
     if added:
         result.findings.sort(key=Finding.sort_key)
@@ -277,7 +342,47 @@ def _allowed(code: str, kind: str) -> bool:
     return code in allowed or any(code.startswith(a) for a in allowed if a.endswith("-"))
 
 
-def _explain(d: Difference, mine: list[Finding], annotations: list[str]) -> list[str]:
+class _Families:
+    """The family (table `category`) of an annotation, per vendor, from the vendor's own tables."""
+
+    def __init__(self, options: Options | None) -> None:
+        self.ctx = SimpleNamespace(options=options or Options())
+        self.cache: dict[str, Callable[[str], str]] = {}
+
+    def of(self, vendor: str) -> Callable[[str], str]:
+        if vendor not in self.cache:
+            try:
+                tables = get_vendor(vendor).load_tables(self.ctx)  # type: ignore[arg-type]
+            except (FileNotFoundError, KeyError):  # a vendor without a table of its own
+                tables = []
+            known: dict[str, str] = {}
+
+            def of(key: str, tables: list[Table] = tables, known: dict[str, str] = known) -> str:
+                if key not in known:
+                    known[key] = family_of(tables, key)
+                return known[key]
+
+            self.cache[vendor] = of
+        return self.cache[vendor]
+
+
+def family_of(tables: list[Table], key: str) -> str:
+    """The category of the table entry an annotation key resolves to ("" when none: it explains nothing)."""
+    if key.startswith("Service ") and ": " in key:  # Kong: annotations of a backend Service
+        key = key.split(": ", 1)[1]
+    for table in tables:
+        found = table.lookup(key)
+        if found is not None:
+            entry: Entry | None = found[1]
+            return entry.category if entry is not None else ""
+    return ""
+
+
+def _explain(d: Difference, mine: list[Finding], annotations: list[tuple[str, str]],
+             family: Callable[[str], str]) -> list[str]:
+    """The codes (and converted annotations) that explain a difference: a finding whose code is listed for the
+    kind; a warning or error about an annotation whose family can cause this kind; a warning or error about the
+    path's own line (no annotation); a converted or approximated annotation whose family can cause it."""
     allowed = EXPLAINED_BY[d.kind]
     families = tuple(a for a in allowed if a.endswith("-"))
     codes: dict[str, None] = {}
@@ -286,12 +391,19 @@ def _explain(d: Difference, mine: list[Finding], annotations: list[str]) -> list
             continue
         by_code = f.code in allowed or bool(families and f.code.startswith(families))
         serious = f.severity >= Severity.WARNING  # type: ignore[operator]
-        at_line = AT_LINE in allowed and bool(d.line) and f.line == d.line and serious
-        by_annotation = ANNOTATION in allowed and bool(f.annotation) and serious
-        if by_code or at_line or by_annotation:
+        if by_code and f.annotation and f.code in STATUS_CODES:  # says what became of an annotation: its family
+            by_code = d.kind in FAMILY_KINDS.get(family(f.annotation), ())
+        if f.annotation:  # about an annotation: only when its family can cause this kind of difference
+            fits = serious and d.kind in FAMILY_KINDS.get(family(f.annotation), ()) and (
+                ANNOTATION in allowed or (AT_LINE in allowed and bool(d.line) and f.line == d.line))
+        else:
+            fits = AT_LINE in allowed and bool(d.line) and f.line == d.line and serious
+        if by_code or fits:
             codes[f.code] = None
     if ANNOTATION in allowed:
-        codes.update(dict.fromkeys(annotations))
+        for key, status in annotations:
+            if d.kind in FAMILY_KINDS.get(family(key), ()):
+                codes[f"annotation {key} ({status})"] = None
     return list(codes)
 
 
@@ -386,7 +498,8 @@ def _compare_action(p: SourcePath, scheme: str, src: str, r: Route, hsts: bool) 
         out.append(Difference("https-redirect" if plain_https else "redirected", p.host, scheme, p.line, src,
                               r.describe()))
     elif not _same_backend(p.backend, r.backends):
-        out.append(Difference("backend-changed", p.host, scheme, p.line, src, r.describe()))
+        kind = "denied" if not r.backends and p.backend is not None else "backend-changed"
+        out.append(Difference(kind, p.host, scheme, p.line, src, r.describe()))
     if filters:
         out.append(Difference("filters-added", p.host, scheme, p.line, src, ", ".join(filters)))
     if r.options:
@@ -399,3 +512,141 @@ def _dedupe(diffs: list[Difference]) -> list[Difference]:
     for d in diffs:
         seen.setdefault((d.kind, d.host, d.scheme, d.line, d.source, d.output), d)
     return list(seen.values())
+
+
+# -- the output against the vendor's rules: the planner and the emitter must carry every rule over as it is --------
+
+GRPC_FILTERS = frozenset({"RequestHeaderModifier", "ResponseHeaderModifier", "RequestMirror", "ExtensionRef"})
+
+
+def _conditions(m: dict) -> str:
+    rest = {k: m[k] for k in ("headers", "queryParams", "method") if m.get(k)}
+    return json.dumps(rest, sort_keys=True) if rest else ""
+
+
+def _rule_keys(r: Rule) -> list[tuple[tuple[str, str], str]]:
+    """(match key, conditions) of each match of a model rule, as readback reads the emitted rule."""
+    if r.protocol == "grpc":
+        keys = [_grpc_match(gm) for gm in (emit.grpc_match(m) for m in r.matches) if gm]
+        return keys or [(("any", "/"), "")]
+    keys = [(match_key(m.path_type, m.path), _conditions(m.to_dict())) for m in r.matches]
+    return keys or [(("any", "/"), "")]
+
+
+def _ref(b: dict) -> dict:
+    """A backendRef in comparable form (the readback's fields, and its filters)."""
+    ref = {k: b[k] for k in ("name", "namespace", "port", "weight", "filters") if b.get(k) not in (None, [], "")}
+    if b.get("kind") not in (None, "Service") or b.get("group"):
+        ref["kind"] = b.get("kind") or "Service"
+    return ref
+
+
+def _action(backends: list[dict], filters: list[dict], options: dict, ordered: bool = True) -> str:
+    """What a rule does: backends, filters and options with their values, as one canonical string. `ordered`
+    keeps list order (filters apply in order; the planner keeps both orders, so the rules check is exact and
+    fast); otherwise backends and filters compare as sets (two versions of hand-written manifests)."""
+    refs = [_ref(b) for b in backends]
+    if ordered:
+        return json.dumps([refs, filters, options], sort_keys=True)
+    return json.dumps({"backends": sorted(json.dumps(b, sort_keys=True) for b in refs),
+                       "filters": sorted(json.dumps(f, sort_keys=True) for f in filters),
+                       "options": options}, sort_keys=True)
+
+
+def output_action(rule: dict, ordered: bool = True) -> str:
+    """The action of a Gateway API rule as written."""
+    filters = [f for f in rule.get("filters") or [] if isinstance(f, dict)]
+    redirect = any(f.get("type") == "RequestRedirect" for f in filters)
+    backends = [] if redirect else [b for b in rule.get("backendRefs") or [] if isinstance(b, dict)]
+    options = {k: rule[k] for k in ("timeouts", "retry", "sessionPersistence") if rule.get(k)}
+    return _action(backends, filters, options, ordered)
+
+
+def _show_action(action: str) -> str:
+    refs, filters, options = json.loads(action)
+    a = {"backends": refs, "options": options}
+    redirect = next((f.get("requestRedirect") or {} for f in filters if f.get("type") == "RequestRedirect"), None)
+    if redirect is not None:
+        text = "redirect " + json.dumps(redirect, sort_keys=True)
+    else:
+        text = " + ".join(_show_ref(b) for b in a["backends"]) or "500 (no backend)"
+    extra = [json.dumps(f, sort_keys=True) for f in filters if f.get("type") != "RequestRedirect"]
+    extra += [f"{k}: {json.dumps(v, sort_keys=True)}" for k, v in sorted(a["options"].items())]
+    return text + (f" [{', '.join(extra)}]" if extra else "")
+
+
+def _show_ref(b: dict) -> str:
+    name = b.get("name", "")
+    if b.get("kind"):
+        name = f"{b['kind']}/{name}"
+    if b.get("port") is not None:
+        name += f":{b['port']}"
+    return name + (f" (weight {b['weight']})" if b.get("weight") is not None else "")
+
+
+def _model_action(r: Rule, scheme: str, tls_host: bool) -> str | None:
+    """What a request of this scheme gets from a model rule, as output_action() reads the emitted rule (None: not
+    served). Built from the model's fields, not by the emitter, so that an emitter or planner bug shows."""
+    grpc = r.protocol == "grpc"
+    if scheme == "http" and tls_host and r.https_redirect and r.filter("RequestRedirect") is None:
+        if grpc:
+            return None  # gRPC clients do not follow redirects: the HTTP side does not serve it
+        return _action([], [{"type": "RequestRedirect",
+                             "requestRedirect": {"scheme": "https", "statusCode": r.https_redirect}}], {})
+    filters = list(r.filters)
+    if scheme == "https" and r.hsts:
+        filters = emit._add_response_header(filters, emit.HSTS_HEADER, r.hsts)
+    if grpc:
+        filters = [f for f in filters if f["type"] in GRPC_FILTERS]
+    redirect = any(f["type"] == "RequestRedirect" for f in filters)
+    backends = [] if redirect else [b.ref() for b in r.backends]
+    options = {k: dict(v) for k, v in (("timeouts", None if grpc else r.timeouts),
+                                       ("retry", None if grpc else r.retry), ("sessionPersistence", r.session))
+               if v}
+    return _action(backends, filters, options)
+
+
+def _compare_model(members: list[Ingress], routes: list[Route]) -> dict[int, list[Difference]]:
+    """Every HTTP and gRPC route of these Ingresses against their model rules, both ways: an output route that does
+    something else than the rule it came from (a filter, backend, weight, redirect or option lost or changed), or a
+    rule the output does not serve at all (a lost redirect route, a lost canary rule)."""
+    out: dict[int, list[Difference]] = {}
+    https_hosts = {r.host for r in routes if r.scheme == "https"}
+    have: dict[tuple, set[str]] = {}
+    actions_of: dict[int, str] = {}  # one rule serves several hosts, schemes and matches: read it once
+    for r in routes:
+        if r.scheme in ("http", "https"):
+            action = actions_of.get(id(r.rule))
+            if action is None:
+                action = actions_of[id(r.rule)] = output_action(r.rule)
+            have.setdefault((r.host, r.scheme, r.match, r.conditions), set()).add(action)
+    want: dict[tuple, list[tuple[Ingress, Rule, str | None]]] = {}
+    for ing in members:
+        for rule in ing.rules:
+            if rule.dropped:
+                continue
+            for scheme, served in (("https", rule.serve_https and rule.host in https_hosts),
+                                   ("http", rule.serve_http)):
+                if not served:
+                    continue
+                action = _model_action(rule, scheme, rule.host in https_hosts)
+                for key, cond in _rule_keys(rule):
+                    want.setdefault((rule.host, scheme, key, cond), []).append((ing, rule, action))
+    for k, entries in want.items():
+        host, scheme, key, cond = k
+        actions = {a for _, _, a in entries if a is not None}
+        got = have.get(k, set())
+        ing, rule, _ = entries[0]
+        where = f"{show_match(key)}{' ' + cond if cond else ''}"
+        if not actions:  # gRPC on plain HTTP of a TLS host: not served
+            continue
+        if not got:
+            text = "; ".join(sorted(_show_action(a) for a in actions))
+            out.setdefault(id(ing), []).append(Difference("output-differs", host, scheme, rule.line or ing.obj.line,
+                                                          f"{where} -> {text}", "no such route in the output"))
+        elif not got & actions:
+            out.setdefault(id(ing), []).append(Difference(
+                "output-differs", host, scheme, rule.line or ing.obj.line,
+                f"{where} -> {'; '.join(sorted(_show_action(a) for a in actions))}",
+                "; ".join(sorted(_show_action(a) for a in got))))
+    return out

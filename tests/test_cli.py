@@ -339,3 +339,108 @@ def test_pre_commit_hooks(repo):
     assert hook_run(drift, ["ingress", "--check", "gateway"], files).returncode == 0
     (repo / "ingress" / "plain.yaml").write_text(CLEAN.replace("number: 80", "number: 8080"))
     assert hook_run(drift, ["ingress", "--check", "gateway"], files).returncode == 1
+
+
+# -- --check: odd folders, server defaults, the reports ---------------------------------------------------------------
+
+
+def test_check_odd_folders(repo):
+    (repo / "empty").mkdir()
+    r = run(["convert", "ingress", "--check", "empty"], cwd=repo)
+    assert r.returncode == 1 and "holds no Gateway API objects" in r.stderr and "+ HTTPRoute shop/web" in r.stdout
+    assert run(["convert", "ingress", "--output-dir", "gateway"], cwd=repo).returncode == 0
+    (repo / "gateway" / "configmap.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n")
+    r = run(["convert", "ingress", "--check", "gateway"], cwd=repo)
+    assert r.returncode == 0 and "ignoring what is not a Gateway API object" in r.stderr and "ConfigMap" in r.stderr
+    (repo / "gateway" / "broken.yaml").write_text("kind: [unclosed\n")
+    r = run(["convert", "ingress", "--check", "gateway"], cwd=repo)
+    assert r.returncode == 2 and "broken.yaml" in r.stderr, "a committed file that cannot be read is not up to date"
+
+
+def test_check_ignores_values_the_api_server_defaults(repo):
+    """Manifests exported from a cluster carry the defaults the API server filled in: the same objects."""
+    assert run(["convert", "ingress", "--output-dir", "gateway"], cwd=repo).returncode == 0
+    for f in (repo / "gateway").rglob("*.yaml"):
+        obj = yaml.safe_load(f.read_text())
+        spec = obj["spec"]
+        for ref in spec.get("parentRefs", []):
+            ref.update({"group": "gateway.networking.k8s.io", "kind": "Gateway"})
+        for rule in spec.get("rules", []):
+            for b in rule.get("backendRefs", []):
+                b.update({"group": "", "kind": "Service", "weight": 1})
+            for m in rule.get("matches", []):
+                for h in m.get("headers", []):
+                    h.setdefault("type", "Exact")
+        for lst in spec.get("listeners", []):
+            lst.setdefault("allowedRoutes", {"namespaces": {"from": "Same"}})
+            if "tls" in lst:
+                lst["tls"].setdefault("mode", "Terminate")
+        obj["status"] = {"parents": []}
+        f.write_text(yaml.safe_dump(obj))
+    r = run(["convert", "ingress", "--check", "gateway"], cwd=repo)
+    assert r.returncode == 0, r.stdout
+    route = next((repo / "gateway").rglob("httproute-plain*.yaml"))
+    route.write_text(route.read_text().replace("weight: 1", "weight: 2"))
+    assert run(["convert", "ingress", "--check", "gateway"], cwd=repo).returncode == 1
+
+
+def test_check_result_is_in_the_reports(repo):
+    (repo / "empty").mkdir()
+    r = run(["convert", "ingress", "--check", "empty", "--report", "md:c.md", "--report", "json:c.json",
+             "--report", "junit:c.xml", "--report", "github:c.txt"], cwd=repo)
+    assert r.returncode == 1
+    assert "differ from a fresh conversion" in (repo / "c.md").read_text()
+    data = json.loads((repo / "c.json").read_text())
+    assert data["check"]["upToDate"] is False and data["check"]["objects"] >= 2
+    root = ET.fromstring((repo / "c.xml").read_text())
+    assert any(c.get("classname") == "check" and c.find("failure") is not None for c in root.iter("testcase"))
+    assert (repo / "c.txt").read_text().startswith("::error title=ing2gw --check::")
+    assert run(["convert", "ingress", "--output-dir", "gateway"], cwd=repo).returncode == 0
+    run(["convert", "ingress", "--check", "gateway", "--report", "md:ok.md"], cwd=repo)
+    assert "are up to date" in (repo / "ok.md").read_text()
+
+
+def test_config_values_as_yaml_writes_them(repo):
+    """A single value for a repeatable flag, YAML booleans and numbers: read as the command line would."""
+    (repo / ".ing2gw.yaml").write_text("report: md:one.md\ningress-class: nginx\nquiet: true\n"
+                                       "traefik-strict-prefix: 1\noutput: none\n")
+    r = run(["convert", "ingress"], cwd=repo)
+    assert r.returncode == 0 and r.stderr == "" and (repo / "one.md").exists(), r.stderr
+    (repo / ".ing2gw.yaml").write_text("gateway: {a: 1}\n")
+    r = run(["convert", "ingress"], cwd=repo)
+    assert r.returncode == 2 and "gateway" in r.stderr
+
+
+def test_environment_for_repeatable_and_boolean_flags(repo):
+    r = run(["convert", "ingress", "-o", "none"], env={"ING2GW_INGRESS_CLASS": "other nginx",
+                                                       "ING2GW_TRAEFIK_STRICT_PREFIX": "true",
+                                                       "ING2GW_INTENT_CHECK": "false", "ING2GW_QUIET": "0"},
+            cwd=repo)
+    assert r.returncode == 0 and "2 Ingresses" in r.stderr and "0 skipped" in r.stderr, r.stderr
+    r = run(["convert", "ingress", "-o", "none"], env={"ING2GW_INGRESS_CLASS": "other"}, cwd=repo)
+    assert "2 skipped" in r.stderr
+    assert run(["convert", "ingress"], env={"ING2GW_QUIET": "maybe"}, cwd=repo).returncode == 2
+    (repo / "head").mkdir()
+    r = run(["diff", "-f", "json"], env={"ING2GW_BASE": "ingress", "ING2GW_HEAD": "head"}, cwd=repo)
+    assert r.returncode == 0 and json.loads(r.stdout)["routes"], "ING2GW_BASE / ING2GW_HEAD for diff"
+
+
+def test_action_leaves_unset_inputs_to_the_config(repo, tmp_path):
+    """fail-on left empty: the project's .ing2gw.yaml decides (a flag on the command line would override it)."""
+    action = yaml.safe_load((ROOT / "action.yml").read_text())
+    steps = action["runs"]["steps"]
+    check = next(s for s in steps if s.get("id") == "check")
+    assert action["inputs"]["fail-on"]["default"] == ""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ING2GW_") or k == "ING2GW_SHARED"}
+    env.update({"PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}", "RUNNER_TEMP": str(tmp_path)})
+    for k, v in check["env"].items():
+        name = re.fullmatch(r"\$\{\{ inputs\.([\w-]+) \}\}", v).group(1)
+        env[k] = {"paths": "ingress"}.get(name, action["inputs"][name].get("default", ""))
+    (repo / ".ing2gw.yaml").write_text("fail-on: warning\n")
+    r = subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", check["run"]],
+                       capture_output=True, text=True, cwd=repo, env=env)
+    assert r.returncode == 1, r.stderr
+    install = next(s for s in steps if "pip install" in s.get("run", ""))
+    assert "sys.version_info >= (3, 10)" in install["run"] and "-m venv" in install["run"]
+    assert "GITHUB_PATH" in install["run"], "the check step finds the installed ing2gw"
+    assert all(s.get("shell") for s in steps if "run" in s), "composite run steps need a shell"

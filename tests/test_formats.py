@@ -336,3 +336,120 @@ def test_json_is_the_contract(result):
     data = json.loads(formats.render("json", result))
     assert set(data) == {"version", "findings", "objects"}
     assert data["objects"][0]["kind"] == "Ingress"
+
+
+# -- consumer rules: GitHub code scanning, the comment size in characters, annotation limits, JUnit counts ---------
+
+
+def test_sarif_rules_have_help_and_every_result_a_line(tmp_path, monkeypatch):
+    """Code scanning reads rule help and needs region.startLine >= 1 on every located result (sarif-sdk GH1003),
+    also for a finding about a whole file (line 0)."""
+    monkeypatch.chdir(tmp_path)
+    r = hostile_result()
+    r.findings.append(Finding("read-error", "cannot parse", file="broken.yaml", line=0))
+    doc = json.loads(formats.to_sarif(r))
+    check_sarif(doc)
+    run = doc["runs"][0]
+    for rule in run["tool"]["driver"]["rules"]:
+        assert rule["help"]["text"] and rule["help"]["markdown"] and rule["shortDescription"]["text"]
+        assert rule["defaultConfiguration"]["level"] in ("error", "warning", "note")
+    for res in run["results"]:
+        phys = res["locations"][0]["physicalLocation"]
+        assert phys["region"]["startLine"] >= 1
+        assert res["partialFingerprints"]
+    whole = next(x for x in run["results"] if x["ruleId"] == "read-error")
+    assert whole["locations"][0]["physicalLocation"]["region"]["startLine"] == 1
+
+
+def test_sarif_paths_are_relative_to_the_repository_root(tmp_path, monkeypatch):
+    """Run from a subfolder of the repository: the URI is still relative to the repository root (what code
+    scanning maps onto the diff), and %SRCROOT% is that root."""
+    (tmp_path / ".git").mkdir()
+    sub = tmp_path / "deploy"
+    sub.mkdir()
+    (sub / "ingress.yaml").write_text(INGRESS)
+    monkeypatch.chdir(sub)
+    monkeypatch.delenv("GITHUB_WORKSPACE", raising=False)
+    doc = json.loads(formats.to_sarif(converter.convert(["ingress.yaml"])))
+    run = doc["runs"][0]
+    uris = {x["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for x in run["results"]}
+    assert uris == {"deploy/ingress.yaml"}
+    assert run["originalUriBaseIds"]["%SRCROOT%"]["uri"].endswith(tmp_path.name + "/")
+    monkeypatch.setenv("GITHUB_WORKSPACE", str(sub))  # Actions: the workspace wins
+    doc = json.loads(formats.to_sarif(converter.convert(["ingress.yaml"])))
+    assert {x["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+            for x in doc["runs"][0]["results"]} == {"ingress.yaml"}
+
+
+def many_findings(n: int, message: str = "x") -> converter.Result:
+    from converter.pipeline import ObjectStatus
+
+    r = converter.Result(objects=[], findings=[], statuses=[])
+    for i in range(n):
+        name = f"ing-{i:05d}"
+        r.statuses.append(ObjectStatus("Ingress", "ns", name, "in.yaml", i + 1, "partial", "ingress-nginx", {}))
+        r.findings.append(Finding("annotation-unsupported", message, kind="Ingress", namespace="ns", name=name,
+                                  annotation="nginx.ingress.kubernetes.io/x", file="in.yaml", line=i + 1))
+    r.files = 1
+    return r
+
+
+def test_markdown_cap_counts_characters_not_bytes():
+    """GitHub's 65,536 limit is in characters: multi-byte text may use the whole budget, and the note about what
+    was cut is inside the limit."""
+    r = many_findings(3000, "ünïcödé 漢字 " * 20)
+    md = formats.to_markdown(r)
+    assert len(md) <= formats.MD_LIMIT
+    assert len(md.encode()) > formats.MD_LIMIT, "measured in characters: the UTF-8 size may be larger"
+    assert len(md) > formats.MD_LIMIT - 5_000, "the budget is used"
+    assert "more Ingresses with findings are not shown" in md and md.rstrip().endswith("</sub>")
+    assert len(md.encode()) <= formats.JOB_SUMMARY_LIMIT
+    for limit in (30_000, 3_000, 200):
+        assert len(formats.to_markdown(r, limit=limit)) <= limit
+
+
+def test_markdown_cap_with_many_other_findings():
+    """Findings about no Ingress (files, Gateways) are a table of their own: it shrinks to fit too."""
+    r = many_findings(0)
+    r.findings += [Finding("read-error", "a long message " * 40, file=f"f{i}.yaml", line=1) for i in range(400)]
+    md = formats.to_markdown(r)
+    assert len(md) <= formats.MD_LIMIT and "more in the full report" in md
+
+
+def test_github_notes_the_annotation_limit():
+    text = formats.to_github(many_findings(12))
+    commands = [line for line in text.splitlines() if line.startswith("::")]
+    assert len(commands) == 12
+    note = [line for line in text.splitlines() if not line.startswith("::")]
+    assert len(note) == 1 and "10 annotations" in note[0] and "12 warnings" in note[0]
+    assert "10 annotations" not in formats.to_github(many_findings(10))
+
+
+def test_github_property_and_data_escaping():
+    assert formats.gh_data("50% a\r\nb") == "50%25 a%0D%0Ab"
+    assert formats.gh_property("a:b,c%\n") == "a%3Ab%2Cc%25%0A"
+
+
+def test_junit_counts_match_the_testcases(result):
+    r = result
+    r.statuses[0].status = "skipped"
+    for text in (formats.to_junit(r, "error"), formats.to_junit(r, "info"), formats.to_junit(r, "never")):
+        root = ET.fromstring(text)
+        for el in (root, root.find("testsuite")):
+            cases = root.findall("testsuite/testcase")
+            assert int(el.get("tests")) == len(cases)
+            assert int(el.get("failures")) == sum(1 for c in cases if c.find("failure") is not None)
+            assert int(el.get("errors")) == sum(1 for c in cases if c.find("error") is not None)
+            assert int(el.get("skipped")) == sum(1 for c in cases if c.find("skipped") is not None)
+
+
+def test_github_file_is_relative_to_the_repository_root(tmp_path, monkeypatch):
+    (tmp_path / ".git").mkdir()
+    sub = tmp_path / "deploy"
+    sub.mkdir()
+    (sub / "ingress.yaml").write_text(INGRESS)
+    monkeypatch.chdir(sub)
+    monkeypatch.delenv("GITHUB_WORKSPACE", raising=False)
+    lines = formats.to_github(converter.convert(["ingress.yaml"])).splitlines()
+    files = {parse_workflow_command(line)[1].get("file") for line in lines if line.startswith("::")}
+    assert files == {"deploy/ingress.yaml"}
