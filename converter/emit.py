@@ -13,6 +13,7 @@ if TYPE_CHECKING:
 
 API = "gateway.networking.k8s.io/v1"
 SOURCE_ANNOTATION = "ing2gw.io/source"
+GRPC_FILTERS = ("RequestHeaderModifier", "ResponseHeaderModifier", "RequestMirror", "ExtensionRef")
 HSTS_HEADER = "Strict-Transport-Security"
 
 
@@ -27,9 +28,8 @@ def rule(r: Rule, *, hsts: bool = False, grpc: bool = False) -> dict:
     filters = list(r.filters)
     if hsts and r.hsts:
         filters = _add_response_header(filters, HSTS_HEADER, r.hsts)
-    if grpc:
-        filters = [f for f in filters if f["type"] in ("RequestHeaderModifier", "ResponseHeaderModifier",
-                                                       "RequestMirror", "ExtensionRef")]
+    if grpc:  # the planner already left out (and reported) what a GRPCRoute cannot carry
+        filters = [f for f in filters if f["type"] in GRPC_FILTERS]
     if filters:
         out["filters"] = filters
     if r.backends and not any(f["type"] == "RequestRedirect" for f in filters):

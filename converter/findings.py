@@ -81,6 +81,8 @@ CODES: dict[str, Code] = _codes(
      "The controller ranked routes differently from Gateway API's fixed precedence (Traefik: rule length or "
      "router.priority; Kong: more match criteria before longer paths); the output keeps the controller's winner "
      "or reports the pair."),
+    ("grpc-filter-unsupported", "warning",
+     "A GRPCRoute has no such filter or field (rewrites, redirects, CORS, timeouts); it is not applied to gRPC calls."),
     ("path-duplicate", "warning", "Two Ingresses route the same host and path; the controller's winner is kept."),
     ("wildcard-host", "warning",
      "A wildcard host matches exactly one label in Ingress but one or more labels in Gateway API."),
@@ -111,6 +113,8 @@ CODES: dict[str, Code] = _codes(
      "A canary Ingress has no primary Ingress for its host and path; the controller dropped it, so does ing2gw."),
     ("canary-merged", "info", "The canary Ingress was merged into its primary's routes as weights and matches."),
     # output
+    ("accept-unknown-code", "warning",
+     "ing2gw.io/accept names a finding code that does not exist; it accepts nothing."),
     ("output-invalid", "error",
      "A generated object does not validate against the Gateway API CRDs (a bug; report it)."),
     ("unexplained-change", "error", "The output routes differently from the input and no finding explains it."),

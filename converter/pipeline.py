@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from . import vendors
 from .build import build_rules
 from .context import Context, Inventory
-from .findings import Finding, Severity
+from .findings import CODES, Finding, Severity
 from .ingress import ClassResolver, InvalidIngress, normalize, resolve_vendor
 from .loader import LoadResult
 from .mapping import apply_annotations
@@ -151,6 +151,9 @@ def _apply_accepts(ctx: Context, ingresses: list[Ingress]) -> None:
     accepted = {}
     for ing in ingresses:
         codes = {c.strip() for c in ing.annotations.get(ACCEPT_ANNOTATION, "").split(",") if c.strip()}
+        for code in sorted(codes - set(CODES)):
+            ctx.report(ing, "accept-unknown-code", f"{ACCEPT_ANNOTATION} names {code!r}, which is not a finding "
+                       "code (see `ing2gw codes`)", annotation=ACCEPT_ANNOTATION)
         if codes:
             accepted[(ing.obj.file, ing.namespace, ing.name)] = codes
     for f in ctx.findings:

@@ -241,7 +241,17 @@ class Planner:
         return lst.name
 
     def grpc_convertible(self, ing: Ingress, r: Rule) -> bool:
-        """Drop the matches of a gRPC rule that no GRPCRoute match can express; False when none is left."""
+        """Drop what a GRPCRoute cannot express (matches, filters), with findings; False when no match is left."""
+        dropped = [f["type"] for f in r.filters if f["type"] not in emit.GRPC_FILTERS]
+        if dropped:
+            r.filters = [f for f in r.filters if f["type"] in emit.GRPC_FILTERS]
+            self.ctx.report(ing, "grpc-filter-unsupported", f"gRPC path {r.path!r}: a GRPCRoute has no "
+                            f"{', '.join(dict.fromkeys(dropped))} filter; it is not applied to gRPC calls",
+                            line=r.line)
+        if r.timeouts or r.retry:
+            self.ctx.report(ing, "grpc-filter-unsupported", f"gRPC path {r.path!r}: a GRPCRoute rule has no "
+                            "timeouts or retry; they are not applied to gRPC calls", line=r.line)
+            r.timeouts, r.retry = None, None
         lost = [m for m in r.matches if emit.grpc_match(m) is None]
         if not lost:
             return True
