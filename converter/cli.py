@@ -424,7 +424,7 @@ _set_envvars(main)
 
 def run() -> None:
     """Entry point: click's own exit codes (2 for usage errors), and no traceback, ever."""
-    gc.set_threshold(100_000, 50, 100)  # a batch run allocates many long-lived objects: collect rarely
+    gc.disable()  # a batch run allocates many long-lived objects and few cycles: no collector pauses
     try:
         main(standalone_mode=True)
     except SystemExit:
