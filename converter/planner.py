@@ -363,7 +363,7 @@ class Planner:
         out = []
         for n, (hosts, rules) in enumerate(parts):
             wanted = rp.base if n == 0 else f"{rp.base}-{n + 1}"
-            name = self.names.take(rp.kind, ing.namespace, wanted, seed=f"{ing.obj.file}/{ing.key}/{rp.base}/{n}")
+            name = self.names.take(rp.kind, ing.namespace, wanted, seed=f"{ing.key}/{rp.base}/{n}")
             if name != wanted:
                 self.ctx.report(ing, "name-shortened", f"{rp.kind} {wanted!r} is named {name!r} (a valid name that "
                                 "no other generated object has)")

@@ -28,3 +28,17 @@ def test_fixtures_output_is_byte_identical_across_hash_seeds():
 
     paths = [str(FIXTURES)]
     assert _convert(paths, "3") == _convert(paths, "4")
+
+
+def test_manifests_do_not_depend_on_where_the_input_lives(tmp_path):
+    """The same files under another folder give the same manifests (file paths appear only in reports)."""
+    import shutil
+
+    from golden import FIXTURES
+
+    copy = tmp_path / "elsewhere" / "fixtures"
+    shutil.copytree(FIXTURES, copy)
+    env = {**os.environ, "PYTHONHASHSEED": "0"}
+    runs = [subprocess.run([sys.executable, "-m", "converter", "convert", str(p), "-q"], capture_output=True,
+                           text=True, env=env) for p in (FIXTURES, copy)]
+    assert runs[0].stdout and runs[0].stdout == runs[1].stdout
