@@ -86,6 +86,11 @@ class Match:
         return out
 
 
+FILTER_MEMBERS = {"URLRewrite": "urlRewrite", "RequestRedirect": "requestRedirect", "CORS": "cors",
+                  "RequestHeaderModifier": "requestHeaderModifier", "ResponseHeaderModifier": "responseHeaderModifier",
+                  "RequestMirror": "requestMirror", "ExtensionRef": "extensionRef", "ExternalAuth": "externalAuth"}
+
+
 @dataclass(slots=True)
 class Rule:
     """One routing rule: an Ingress path (or default backend) after the vendor's annotations ran."""
@@ -116,6 +121,27 @@ class Rule:
             if f["type"] == ftype:
                 return f
         return None
+
+    def set_filter(self, ftype: str, body: dict) -> None:
+        """Add a filter, merged into the rule's filter of that type (Gateway API allows one of each)."""
+        f = self.filter(ftype)
+        if f is None:
+            self.filters.append({"type": ftype, FILTER_MEMBERS[ftype]: dict(body)})
+        else:
+            f[FILTER_MEMBERS[ftype]].update(body)
+
+    def set_header(self, ftype: str, op: str, name: str, value: str = "") -> None:
+        """`op` (set, add or remove) a header in the rule's Request- or ResponseHeaderModifier; names ignore case."""
+        f = self.filter(ftype)
+        if f is None:
+            f = {"type": ftype, FILTER_MEMBERS[ftype]: {}}
+            self.filters.append(f)
+        items = f[FILTER_MEMBERS[ftype]].setdefault(op, [])
+        if op == "remove":
+            if name.lower() not in (n.lower() for n in items):
+                items.append(name)
+            return
+        items[:] = [h for h in items if h["name"].lower() != name.lower()] + [{"name": name, "value": value}]
 
 
 @dataclass(slots=True)

@@ -212,33 +212,6 @@ def _bool(text: str) -> bool:
     return words[t.lower()] if t.lower() in words else parse_bool(t)
 
 
-_MEMBER = {"URLRewrite": "urlRewrite", "RequestRedirect": "requestRedirect", "CORS": "cors",
-           "RequestHeaderModifier": "requestHeaderModifier", "ResponseHeaderModifier": "responseHeaderModifier"}
-
-
-def _set_filter(r: Rule, ftype: str, body: dict) -> None:
-    key = _MEMBER[ftype]
-    f = r.filter(ftype)
-    if f is None:
-        r.filters.append({"type": ftype, key: dict(body)})
-    else:
-        f[key].update(body)
-
-
-def _header(r: Rule, ftype: str, op: str, name: str, value: str = "") -> None:
-    key = _MEMBER[ftype]
-    f = r.filter(ftype)
-    if f is None:
-        f = {"type": ftype, key: {}}
-        r.filters.append(f)
-    items = f[key].setdefault(op, [])
-    if op == "remove":
-        if name.lower() not in (n.lower() for n in items):
-            items.append(name)
-        return
-    items[:] = [h for h in items if h["name"].lower() != name.lower()] + [{"name": name, "value": value}]
-
-
 def _time_ms(text: str, unit: str = "ms") -> int:
     """An HAProxy time (`50s`, `1m`, `500`): milliseconds; a bare number is in `unit`."""
     m = _TIME.match(text.strip())
@@ -338,7 +311,7 @@ def path_rewrite(ctx: Context, ing: Ingress, value: str, entry: Entry) -> tuple[
             if not gateway_path_ok(fmt) or "%[" in fmt:
                 return "implementation-specific", f"the replacement {fmt!r} is not a fixed path Gateway API accepts"
             for r in _live(ing):
-                _set_filter(r, "URLRewrite", {"path": {"type": "ReplaceFullPath", "replaceFullPath": fmt}})
+                r.set_filter("URLRewrite", {"path": {"type": "ReplaceFullPath", "replaceFullPath": fmt}})
             return "converted", f"every path of the Ingress is rewritten to {fmt!r} (ReplaceFullPath)"
         m = re.fullmatch(r"(/[^\\]*?)\\1", fmt)
         if m and gateway_path_ok(m.group(1).rstrip("/") or "/"):
@@ -346,7 +319,7 @@ def path_rewrite(ctx: Context, ing: Ingress, value: str, entry: Entry) -> tuple[
             rules = _live(ing)
             if all(r.matches and r.matches[0].path_type == "PathPrefix" and r.matches[0].path == "/" for r in rules):
                 for r in rules:
-                    _set_filter(r, "URLRewrite", {"path": {"type": "ReplacePrefixMatch",
+                    r.set_filter("URLRewrite", {"path": {"type": "ReplacePrefixMatch",
                                                            "replacePrefixMatch": added or "/"}})
                 return "converted", f"the prefix {added!r} is added to every path (ReplacePrefixMatch of '/')"
     return "implementation-specific", (f"the regular-expression rewrite {' '.join(parts)!r} has no simple Gateway API "
@@ -358,7 +331,7 @@ def set_host(ctx: Context, ing: Ingress, value: str, entry: Entry) -> tuple[str,
     if not _HOST_PORT.match(host) or ":" in host:
         return "implementation-specific", f"{value!r} is not a plain hostname URLRewrite.hostname accepts"
     for r in _live(ing):
-        _set_filter(r, "URLRewrite", {"hostname": host})
+        r.set_filter("URLRewrite", {"hostname": host})
     return "converted"
 
 
@@ -385,7 +358,7 @@ def _set_headers(ing: Ingress, ftype: str, op: str, value: str, sep: str) -> tup
     good, bad = _header_lines(value, sep)
     for r in _live(ing):
         for name, val in good:
-            _header(r, ftype, op, name, val)
+            r.set_header(ftype, op, name, val)
     if bad:
         return "approximated", ("lines not converted (dynamic %[...] values or invalid names): "
                                 + "; ".join(repr(b) for b in bad))
@@ -422,7 +395,7 @@ def community_del_headers(ctx: Context, ing: Ingress, value: list[str], entry: E
     for r in _live(ing):
         for h in value:
             if HEADER_TOKEN.match(h):
-                _header(r, ftype, "remove", h)
+                r.set_header(ftype, "remove", h)
     return ("approximated", f"invalid header names skipped: {', '.join(bad)}") if bad else "converted"
 
 
@@ -446,7 +419,7 @@ def request_redirect(ctx: Context, ing: Ingress, value: str, entry: Entry) -> tu
         body["port"] = int(m.group(6))
     for r in _live(ing):
         r.filters = [f for f in r.filters if f["type"] not in ("URLRewrite", "RequestRedirect")]
-        _set_filter(r, "RequestRedirect", body)
+        r.set_filter("RequestRedirect", body)
         r.https_redirect = None
     return "converted", (f"every path answers {body['statusCode']} to {scheme}://{text} keeping path and query "
                          "(RequestRedirect, no backends)")
@@ -760,7 +733,7 @@ def redirect_to(ctx: Context, ing: Ingress, value: str, entry: Entry) -> tuple[s
         return "unsupported", f"the path of {value!r} is not one a RequestRedirect accepts"
     for r in _live(ing):
         r.filters = [f for f in r.filters if f["type"] not in ("URLRewrite", "RequestRedirect")]
-        _set_filter(r, "RequestRedirect", body)
+        r.set_filter("RequestRedirect", body)
         r.https_redirect = None
     return "approximated", (f"every path answers {code} to {value.strip()!r}; HAProxy dropped the query string, the "
                             "Gateway keeps it" + ("; the URL's query is not carried" if url.query else ""))
@@ -803,9 +776,9 @@ def rewrite_target(ctx: Context, ing: Ingress, value: str, entry: Entry) -> tupl
             continue
         m = r.matches[0] if r.matches else None
         if m is not None and m.path_type == "PathPrefix":
-            _set_filter(r, "URLRewrite", {"path": {"type": "ReplacePrefixMatch", "replacePrefixMatch": target}})
+            r.set_filter("URLRewrite", {"path": {"type": "ReplacePrefixMatch", "replacePrefixMatch": target}})
         elif m is not None and m.path_type == "Exact":
-            _set_filter(r, "URLRewrite", {"path": {"type": "ReplaceFullPath", "replaceFullPath": target}})
+            r.set_filter("URLRewrite", {"path": {"type": "ReplaceFullPath", "replaceFullPath": target}})
         else:
             skipped.append(r.path)
     if skipped:

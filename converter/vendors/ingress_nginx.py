@@ -338,30 +338,6 @@ def _redirecting(r: Rule) -> bool:
     return r.filter("RequestRedirect") is not None
 
 
-_MEMBER = {"URLRewrite": "urlRewrite", "RequestRedirect": "requestRedirect", "CORS": "cors",
-           "RequestHeaderModifier": "requestHeaderModifier", "ResponseHeaderModifier": "responseHeaderModifier"}
-
-
-def _set_filter(r: Rule, ftype: str, body: dict) -> None:
-    """Add a filter, merging into the rule's filter of that type (at most one of each type in Gateway API)."""
-    key = _MEMBER[ftype]
-    f = r.filter(ftype)
-    if f is None:
-        r.filters.append({"type": ftype, key: dict(body)})
-    else:
-        f[key].update(body)
-
-
-def _header(r: Rule, ftype: str, name: str, value: str) -> None:
-    key = _MEMBER[ftype]
-    f = r.filter(ftype)
-    if f is None:
-        f = {"type": ftype, key: {}}
-        r.filters.append(f)
-    items = f[key].setdefault("set", [])
-    items[:] = [h for h in items if h["name"].lower() != name.lower()] + [{"name": name, "value": value}]
-
-
 def _split_url(value: str) -> tuple[str, str, int | None, str]:
     """(scheme, host, port, path) of a URL whose tail may hold nginx variables (`...:8080$request_uri`)."""
     head = value.split("$", 1)[0]
@@ -551,7 +527,7 @@ def _apply_redirect(ctx: Context, ing: Ingress, key: str, url: str, code: int) -
         return "implementation-specific", f"redirect to {url!r} not converted: {'; '.join(notes)}"
     for r in _live(ing):
         r.filters = [f for f in r.filters if f["type"] not in ("URLRewrite", "RequestRedirect")]
-        _set_filter(r, "RequestRedirect", body)
+        r.set_filter("RequestRedirect", body)
         r.backends = []
         r.https_redirect = None  # the redirect runs before the HTTPS redirect, on both sides
     if not notes:
@@ -679,7 +655,7 @@ def force_ssl_redirect(ctx: Context, ing: Ingress, value: bool, entry: Entry) ->
             r.https_redirect = 308
         elif not _redirecting(r):
             r.filters = [f for f in r.filters if f["type"] != "URLRewrite"]
-            _set_filter(r, "RequestRedirect", {"scheme": "https", "statusCode": 308})
+            r.set_filter("RequestRedirect", {"scheme": "https", "statusCode": 308})
             r.backends = []
             plain.append(r.host or "*")
     if not plain:
@@ -729,12 +705,12 @@ def rewrite_target(ctx: Context, ing: Ingress, value: str, entry: Entry) -> tupl
             if not gateway_path_ok(value):
                 bump("implementation-specific", f"target {value!r} is not a valid Gateway API path")
                 continue
-            _set_filter(r, "URLRewrite", {"path": {"type": "ReplaceFullPath", "replaceFullPath": value}})
+            r.set_filter("URLRewrite", {"path": {"type": "ReplaceFullPath", "replaceFullPath": value}})
             continue
         if "(" not in path:
             full = re.sub(r"\$\d", "", value)
             if gateway_path_ok(full):
-                _set_filter(r, "URLRewrite", {"path": {"type": "ReplaceFullPath", "replaceFullPath": full}})
+                r.set_filter("URLRewrite", {"path": {"type": "ReplaceFullPath", "replaceFullPath": full}})
                 bump("approximated", f"{path!r} has no capture group, so nginx replaced {value!r} by {full!r} "
                      "(ReplaceFullPath); probably not what was meant")
                 continue
@@ -750,7 +726,7 @@ def rewrite_target(ctx: Context, ing: Ingress, value: str, entry: Entry) -> tupl
             headers = r.matches[0].headers if r.matches else []
             r.matches = [Match("PathPrefix", prefix, headers=list(headers))]
             if prefix != target:
-                _set_filter(r, "URLRewrite", {"path": {"type": "ReplacePrefixMatch", "replacePrefixMatch": target}})
+                r.set_filter("URLRewrite", {"path": {"type": "ReplacePrefixMatch", "replacePrefixMatch": target}})
             if not exact_fit and prefix != "/":
                 bump("approximated", f"{path!r} -> {value!r} became PathPrefix {prefix!r} + ReplacePrefixMatch "
                      f"{target!r}: the bare {prefix!r} (no trailing part) now matches too")
@@ -773,7 +749,7 @@ def upstream_vhost(ctx: Context, ing: Ingress, value: str, entry: Entry) -> tupl
         return "implementation-specific", f"{value!r} is not a plain hostname (nginx variables?); not converted"
     for r in _live(ing):
         if not _redirecting(r):
-            _set_filter(r, "URLRewrite", {"hostname": value.lower()})
+            r.set_filter("URLRewrite", {"hostname": value.lower()})
     return None
 
 
@@ -783,7 +759,7 @@ def x_forwarded_prefix(ctx: Context, ing: Ingress, value: str, entry: Entry) -> 
                                            "it")
     for r in _live(ing):
         if not _redirecting(r):
-            _header(r, "RequestHeaderModifier", "X-Forwarded-Prefix", value)
+            r.set_header("RequestHeaderModifier", "set", "X-Forwarded-Prefix", value)
     return None
 
 
@@ -798,7 +774,7 @@ def custom_headers(ctx: Context, ing: Ingress, value: str, entry: Entry) -> tupl
     good = {str(k): str(v) for k, v in sorted(data.items()) if HEADER_TOKEN.match(str(k)) and str(v)}
     for r in _live(ing):
         for k, v in good.items():
-            _header(r, "ResponseHeaderModifier", k, v)
+            r.set_header("ResponseHeaderModifier", "set", k, v)
     return "approximated", (f"response headers {', '.join(good) or '(none)'} from ConfigMap {value} are set on every "
                             "response (more_set_headers); the controller also required them in the ConfigMap option "
                             "global-allowed-response-headers (else the location answered 503)"
