@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import copy
 import re
+from collections.abc import Iterator
 from typing import Any
 
 from .. import values
@@ -727,58 +728,54 @@ def hsts_member(ctx: Context, ing: Ingress, value: Any, entry: Entry) -> tuple[s
 # The vendor
 
 
-def _regex_balanced(regex: str) -> bool:
-    """Whether the groups and character classes of a PCRE pattern are closed (what regexp2.Compile rejects most)."""
-    depth, i, n = 0, 0, len(regex)
+def _regex_tokens(regex: str) -> Iterator[tuple[int, str]]:
+    """(index, token) of a PCRE pattern: `(`, `)`, `|`, or `[`/`[!` for a character class (`[!` when unclosed);
+    escapes and literals are skipped."""
+    i, n = 0, len(regex)
     while i < n:
         c = regex[i]
         if c == "\\":
             i += 2
             continue
         if c == "[":
-            i += 1
-            if i < n and regex[i] == "^":
-                i += 1
-            if i < n and regex[i] == "]":
-                i += 1
-            while i < n and regex[i] != "]":
-                i += 2 if regex[i] == "\\" else 1
-            if i >= n:
-                return False
-        elif c == "(":
-            depth += 1
-        elif c == ")":
-            depth -= 1
-            if depth < 0:
-                return False
+            j = i + 1
+            if j < n and regex[j] == "^":
+                j += 1
+            if j < n and regex[j] == "]":
+                j += 1
+            while j < n and regex[j] != "]":
+                j += 2 if regex[j] == "\\" else 1
+            yield i, "[" if j < n else "[!"
+            i = j + 1
+            continue
+        if c in "()|":
+            yield i, c
         i += 1
+
+
+def _regex_balanced(regex: str) -> bool:
+    """Whether the groups and character classes of a PCRE pattern are closed (what regexp2.Compile rejects most)."""
+    depth = 0
+    for _, tok in _regex_tokens(regex):
+        if tok == "[!":
+            return False
+        depth += {"(": 1, ")": -1}.get(tok, 0)
+        if depth < 0:
+            return False
     return depth == 0
 
 
 def _top_level_alternatives(regex: str) -> list[str]:
     """Split a PCRE pattern at its top-level `|` (outside groups, character classes and escapes)."""
-    parts, depth, start, i, n = [], 0, 0, 0, len(regex)
-    while i < n:
-        c = regex[i]
-        if c == "\\":
-            i += 2
-            continue
-        if c == "[":
-            i += 1
-            if i < n and regex[i] == "^":
-                i += 1
-            if i < n and regex[i] == "]":
-                i += 1
-            while i < n and regex[i] != "]":
-                i += 2 if regex[i] == "\\" else 1
-        elif c == "(":
+    parts, depth, start = [], 0, 0
+    for i, tok in _regex_tokens(regex):
+        if tok == "(":
             depth += 1
-        elif c == ")":
+        elif tok == ")":
             depth = max(depth - 1, 0)
-        elif c == "|" and depth == 0:
+        elif tok == "|" and depth == 0:
             parts.append(regex[start:i])
             start = i + 1
-        i += 1
     parts.append(regex[start:])
     return parts
 
