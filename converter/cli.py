@@ -154,6 +154,9 @@ def conversion_options(f: Callable) -> Callable:
         click.option("--traefik-entrypoint", "entrypoints", multiple=True, metavar="NAME=PORT/PROTOCOL",
                      help="A Traefik entry point beyond web (80/HTTP) and websecure (443/HTTPS) (repeatable)."),
         click.option("--traefik-strict-prefix", is_flag=True, help="Traefik ran with strict prefix matching."),
+        click.option("--crds", "crds", multiple=True, metavar="PATH",
+                     help="Also validate the output against these CRDs (install YAML or folder; repeatable): a "
+                          "failure is an output-invalid finding."),
         click.option("--fail-on", type=click.Choice(FAIL_ON), default="error", show_default=True,
                      help="Exit 1 when a finding (not accepted) reaches this severity."),
         click.option("--report", "reports", multiple=True, metavar="[FORMAT:]FILE",
@@ -175,7 +178,14 @@ def _options(kw: dict[str, Any]) -> Options:
                    gateway_namespace=kw["gateway_namespace"], channel=kw["channel"],
                    default_certificate=kw["default_certificate"], annotations_prefix=kw["annotations_prefix"],
                    traefik_entrypoints=_entrypoints(tuple(kw["entrypoints"])),
-                   traefik_strict_prefix=kw["traefik_strict_prefix"])
+                   traefik_strict_prefix=kw["traefik_strict_prefix"], crds=_existing(kw["crds"]))
+
+
+def _existing(paths: tuple[str, ...]) -> tuple[str, ...]:
+    for p in paths:
+        if not os.path.exists(p):
+            raise click.UsageError(f"--crds: no such file or directory: {p}")
+    return tuple(paths)
 
 
 def _report_specs(reports: tuple[str, ...]) -> list[tuple[str, str]]:

@@ -89,3 +89,11 @@ def test_validate_command(shared_dir, tmp_path):
     assert bad.returncode == 1
     assert "spec.rules[0]" in bad.stdout
     assert "port" in bad.stdout and "//" in bad.stdout
+
+
+def test_convert_validates_its_output_with_crds(shared_dir):
+    crds = str(shared_dir / "gateway-api" / "v1.6.1" / "standard")
+    run = ing2gw("convert", str(EXAMPLE / "ingress.yaml"), "--crds", crds, "--report", "-", "-o", "none")
+    assert run.returncode == 0, run.stderr
+    assert not [f for f in json.loads(run.stdout)["findings"] if f["code"] == "output-invalid"]
+    assert ing2gw("convert", str(EXAMPLE / "ingress.yaml"), "--crds", "/no/such/crds").returncode == 2
