@@ -194,11 +194,17 @@ def source_of(ing: Ingress) -> str:
     return f"Ingress {ing.key}" if ing.namespace else f"Ingress {ing.name}"
 
 
-def controller_match(ing: Ingress, path: str, path_type: str, options: Options | None = None) -> tuple[str, str]:
+def controller_match(ing: Ingress, path: str, path_type: str, options: Options | None = None,
+                     host: str = "") -> tuple[str, str]:
     """The path condition as the Ingress's controller applied it, in readback.match_key form."""
     vendor = get_vendor(ing.vendor)
     ptype = {"exact": "Exact", "prefix": "Prefix"}.get(path_type.lower(), path_type)
     path = path or "/"
+    if vendor.name == "ingress-nginx" and (ing.extra.get("regex_hosts") or {}).get(host.lower()):
+        # host-wide regex mode: `location ~* "^PATH"` for every pathType, in the vendor's canonical regex form
+        from .vendors.ingress_nginx import nginx_regex
+
+        return ("any", "/") if path == "/" else match_key("RegularExpression", nginx_regex(path))
     strict = options is not None and vendor.name == "traefik" and options.traefik_strict_prefix
     chars = vendor.prefix_matches_characters and not strict
     if ptype == "Exact":
@@ -235,7 +241,7 @@ def source_paths(result: Result, options: Options | None = None) -> dict[int, li
         paths = []
         for p in ing.paths:
             paths.append(SourcePath(p.host, p.path or "/", p.path_type, controller_match(ing, p.path, p.path_type,
-                                                                                         options),
+                                                                                         options, p.host),
                                     p.backend, p.line, schemes(p.host)))
         if ing.default_backend is not None:
             line = next((r.line for r in ing.rules if r.default), ing.obj.line)
