@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import re
 
 from .context import Context
@@ -12,7 +13,18 @@ _HOST = re.compile(r"^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*
 
 
 def valid_host(host: str) -> bool:
-    return host == "" or (len(host) <= 253 and bool(_HOST.match(host)))
+    """A host an API server accepts in an Ingress rule: a lower-case DNS name (maybe `*.`), never an IP address."""
+    if host == "":
+        return True
+    return len(host) <= 253 and bool(_HOST.match(host)) and not _is_ip(host)
+
+
+def _is_ip(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
 
 
 def build_rules(ctx: Context, vendor: Vendor, ing: Ingress) -> None:
@@ -30,7 +42,8 @@ def build_rules(ctx: Context, vendor: Vendor, ing: Ingress) -> None:
             if p.host not in bad_hosts:
                 bad_hosts.add(p.host)
                 ctx.report(ing, "host-invalid", f"host {p.host!r} is not a valid hostname (lower-case DNS name, "
-                           "optionally with a leading '*.'); its rules are not converted", line=p.line)
+                           "optionally with a leading '*.', not an IP address); its rules are not converted",
+                           line=p.line)
             continue
         match = vendor.path_match(ctx, ing, p)
         if match is None:

@@ -25,6 +25,25 @@ def _text(value: object) -> str:
     return "" if value is None else str(value)
 
 
+_SCALARS = (str, int, float, bool)
+
+
+def _line(obj: Obj, where: tuple) -> int:
+    """The line of the deepest known field on the way to `where`."""
+    for n in range(len(where), 0, -1):
+        if where[:n] in obj.lines:
+            return obj.lines[where[:n]]
+    return obj.line
+
+
+def _scalar(obj: Obj, value: object, where: tuple, what: str = "a string") -> str:
+    """A field the API server types as a string (numbers read as text, as before); a mapping or list is rejected."""
+    if value is not None and not isinstance(value, _SCALARS):
+        text = "".join(f"[{w}]" if isinstance(w, int) else f".{w}" for w in where).lstrip(".")
+        raise InvalidIngress(f"{text} is not {what}", _line(obj, where))
+    return _text(value)
+
+
 def normalize(obj: Obj) -> Ingress:
     """Build the version-neutral Ingress; raises InvalidIngress for objects an API server would reject."""
     data = obj.data
@@ -37,16 +56,21 @@ def normalize(obj: Obj) -> Ingress:
     raw = meta.get("annotations") or {}
     if not isinstance(raw, dict):
         raise InvalidIngress("metadata.annotations is not a mapping", obj.line_of("metadata", "annotations"))
-    annotations = {str(k): _text(v) for k, v in raw.items()}
+    annotations = {str(k): _scalar(obj, v, ("metadata", "annotations", k)) for k, v in raw.items()}
+    if not isinstance(meta.get("name"), _SCALARS + (type(None),)):
+        raise InvalidIngress("metadata.name is not a string", obj.line_of("metadata", "name"))
     spec = data.get("spec")
     if spec is None:
         spec = {}
     if not isinstance(spec, dict):
         raise InvalidIngress("spec is not a mapping", obj.line_of("spec"))
-    cls = spec.get("ingressClassName") or annotations.get(CLASS_ANNOTATION) or None
+    cls = _scalar(obj, spec.get("ingressClassName"), ("spec", "ingressClassName")) or \
+        annotations.get(CLASS_ANNOTATION) or None
     paths = _paths(obj, spec)
     default = spec.get("defaultBackend", spec.get("backend"))
     dkey = "defaultBackend" if "defaultBackend" in spec else "backend"
+    if default is not None and not isinstance(default, dict):
+        raise InvalidIngress(f"spec.{dkey} is not a mapping", obj.line_of("spec", dkey))
     default_backend = _backend(obj, default, ("spec", dkey)) if default else None
     return Ingress(obj=obj, annotations=annotations, ingress_class=str(cls) if cls else None, paths=paths,
                    tls=_tls(obj, spec), default_backend=default_backend)
@@ -60,9 +84,11 @@ def _paths(obj: Obj, spec: dict) -> list[IngressPath]:
     for i, rule in enumerate(rules):
         if not isinstance(rule, dict):
             raise InvalidIngress(f"spec.rules[{i}] is not a mapping", obj.line_of("spec", "rules", i))
-        host = _text(rule.get("host"))
+        host = _scalar(obj, rule.get("host"), ("spec", "rules", i, "host"))
         http = rule.get("http") or {}
-        plist = http.get("paths") if isinstance(http, dict) else None
+        if not isinstance(http, dict):
+            raise InvalidIngress(f"spec.rules[{i}].http is not a mapping", obj.line_of("spec", "rules", i))
+        plist = http.get("paths")
         if plist is None:
             continue
         if not isinstance(plist, list):
@@ -71,8 +97,11 @@ def _paths(obj: Obj, spec: dict) -> list[IngressPath]:
             where = ("spec", "rules", i, "http", "paths", j)
             if not isinstance(p, dict):
                 raise InvalidIngress(f"spec.rules[{i}].http.paths[{j}] is not a mapping", obj.line_of(*where))
+            if p.get("backend") is not None and not isinstance(p.get("backend"), dict):
+                raise InvalidIngress(f"spec.rules[{i}].http.paths[{j}].backend is not a mapping", obj.line_of(*where))
             backend = _backend(obj, p.get("backend"), (*where, "backend"))
-            out.append(IngressPath(host=host, path=_text(p.get("path")), path_type=_text(p.get("pathType")),
+            path, path_type = (_scalar(obj, p.get(k), (*where, k)) for k in ("path", "pathType"))
+            out.append(IngressPath(host=host, path=path, path_type=path_type,
                                    backend=backend, line=obj.line_of(*where)))
     return out
 
@@ -87,18 +116,22 @@ def _backend(obj: Obj, b: object, where: tuple) -> Backend | None:
         if not isinstance(port, dict):
             raise InvalidIngress("backend.service.port is not a mapping", obj.line_of(*where))
         number, name = port.get("number"), port.get("name")
-        return Backend(name=_text(svc.get("name")), port=number if isinstance(number, int) else None,
-                       port_name=_text(name) or None)
+        number = number if isinstance(number, int) and not isinstance(number, bool) else None
+        return Backend(name=_scalar(obj, svc.get("name"), (*where, "service", "name")), port=number,
+                       port_name=_scalar(obj, name, (*where, "service", "port", "name")) or None)
     if "serviceName" in b:
         sp = b.get("servicePort")
-        if isinstance(sp, int):
-            return Backend(name=_text(b["serviceName"]), port=sp)
-        if isinstance(sp, str) and sp.isdigit():
-            return Backend(name=_text(b["serviceName"]), port=int(sp))
-        return Backend(name=_text(b["serviceName"]), port_name=_text(sp) or None)
+        service = _scalar(obj, b["serviceName"], (*where, "serviceName"))
+        if isinstance(sp, int) and not isinstance(sp, bool):
+            return Backend(name=service, port=sp)
+        if isinstance(sp, str) and sp.isascii() and sp.isdigit():
+            return Backend(name=service, port=int(sp))
+        return Backend(name=service, port_name=_scalar(obj, sp, (*where, "servicePort")) or None)
     res = b.get("resource")
     if isinstance(res, dict):
-        return Backend(name=_text(res.get("name")), group=_text(res.get("apiGroup")), kind=_text(res.get("kind")))
+        return Backend(name=_scalar(obj, res.get("name"), (*where, "resource", "name")),
+                       group=_scalar(obj, res.get("apiGroup"), (*where, "resource", "apiGroup")),
+                       kind=_scalar(obj, res.get("kind"), (*where, "resource", "kind")))
     return None
 
 
@@ -108,10 +141,16 @@ def _tls(obj: Obj, spec: dict) -> list[TLSEntry]:
         raise InvalidIngress("spec.tls is not a list", obj.line_of("spec", "tls"))
     out = []
     for i, t in enumerate(tls):
-        if not isinstance(t, dict):
+        if t is None:
             continue
-        hosts = [_text(h).lower() for h in (t.get("hosts") or []) if h]
-        out.append(TLSEntry(hosts=hosts, secret=_text(t.get("secretName")), line=obj.line_of("spec", "tls", i)))
+        if not isinstance(t, dict):
+            raise InvalidIngress(f"spec.tls[{i}] is not a mapping", obj.line_of("spec", "tls", i))
+        hosts = t.get("hosts") or []
+        if not isinstance(hosts, list):
+            raise InvalidIngress(f"spec.tls[{i}].hosts is not a list", obj.line_of("spec", "tls", i))
+        hosts = [_scalar(obj, h, ("spec", "tls", i)).lower() for h in hosts if h]
+        secret = _scalar(obj, t.get("secretName"), ("spec", "tls", i))
+        out.append(TLSEntry(hosts=hosts, secret=secret, line=obj.line_of("spec", "tls", i)))
     return out
 
 
@@ -133,24 +172,50 @@ CLASS_NAMES = {"nginx": "ingress-nginx", "traefik": "traefik", "kong": "kong", "
                "nginx-private": "ingress-nginx"}
 
 
+# Controller values set with a controller's flag (ingress-nginx --controller-class, HAProxy's per-class value):
+# (pattern, vendor), first match wins.
+_CONTROLLER_FAMILIES = (
+    (re.compile(r"^k8s\.io/.*ingress-nginx|^k8s\.io/.*nginx.*"), "ingress-nginx"),
+    (re.compile(r"^nginx\.org/"), "nginx-inc"),
+    (re.compile(r"^haproxy\.org/ingress-controller/|^haproxy-ingress\.github\.io/"), "haproxy"),
+    (re.compile(r"(^|\.)konghq\.com/"), "kong"),
+    (re.compile(r"^traefik\.io/"), "traefik"),
+)
+
+
+def _controller_family(controller: str) -> str | None:
+    for pattern, vendor in _CONTROLLER_FAMILIES:
+        if pattern.search(controller):
+            return vendor
+    return None
+
+
+def _annotation(obj: Obj, key: str) -> str:
+    meta = obj.data.get("metadata")
+    annotations = meta.get("annotations") if isinstance(meta, dict) else None
+    return _text(annotations.get(key)) if isinstance(annotations, dict) else ""
+
+
 class ClassResolver:
     """Resolve an Ingress to (class, vendor) from its class, the IngressClass objects and its annotations."""
 
     def __init__(self, inventory: Inventory, prefixes: dict[str, tuple[str, ...]]) -> None:
         self.classes = {o.name: o for o in inventory.all("IngressClass")}
         self.prefixes = prefixes
-        defaults = [o for o in self.classes.values()
-                    if _text((o.data.get("metadata") or {}).get("annotations", {}).get(DEFAULT_CLASS_ANNOTATION))
-                    == "true"]
-        self.default_class = sorted(defaults, key=lambda o: o.name)[0].name if defaults else None
+        defaults = [o for o in self.classes.values() if _annotation(o, DEFAULT_CLASS_ANNOTATION) == "true"]
+        # the API server's DefaultIngressClass admission picks the newest default class, then the first by name
+        defaults.sort(key=lambda o: o.name)
+        defaults.sort(key=lambda o: _text((o.data.get("metadata") or {}).get("creationTimestamp")), reverse=True)
+        self.default_class = defaults[0].name if defaults else None
         self.ambiguous: list[Ingress] = []  # class "nginx", no IngressClass and no vendor annotation
         self.class_votes: dict[str, dict[str, bool]] = {}
 
     def vendor_of_class(self, cls: str | None) -> str | None:
         obj = self.classes.get(cls or "")
         if obj is not None:
-            controller = _text((obj.data.get("spec") or {}).get("controller"))
-            return CONTROLLERS.get(controller)
+            spec = obj.data.get("spec")
+            controller = _text(spec.get("controller")) if isinstance(spec, dict) else ""
+            return CONTROLLERS.get(controller) or _controller_family(controller)
         return CLASS_NAMES.get(cls or "")
 
     def vendor_by_prefix(self, ing: Ingress) -> str | None:
@@ -162,7 +227,9 @@ class ClassResolver:
         return max(sorted(counts), key=lambda v: counts[v]) if counts else None
 
     def resolve(self, ing: Ingress, forced: str | None) -> str:
-        if ing.ingress_class is None and self.default_class:
+        # the API server's admission defaults the class only when the class annotation is absent (even an empty one
+        # counts as set)
+        if ing.ingress_class is None and CLASS_ANNOTATION not in ing.annotations and self.default_class:
             ing.ingress_class = self.default_class
         if forced:
             return forced

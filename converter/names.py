@@ -6,6 +6,7 @@ import hashlib
 import re
 
 _BAD = re.compile(r"[^a-z0-9.-]+")
+_PORT_LIKE_END = re.compile(r"-[0-9]{1,5}$")
 
 
 def short_hash(text: str, n: int = 8) -> str:
@@ -14,8 +15,8 @@ def short_hash(text: str, n: int = 8) -> str:
 
 def dns_subdomain(text: str, limit: int = 253, seed: str | None = None) -> str:
     """`text` as a DNS-1123 subdomain of at most `limit` characters; shortened ones end in a hash of `seed`."""
-    name = _BAD.sub("-", text.lower())
-    name = re.sub(r"\.[-.]+|-+\.", ".", name).strip(".-") or "x"
+    labels = (label.strip("-") for label in _BAD.sub("-", text.lower()).split("."))
+    name = ".".join(label for label in labels if label) or "x"
     if len(name) > limit:
         name = f"{name[: limit - 9].rstrip('.-')}-{short_hash(seed or text)}"
     return name
@@ -31,6 +32,8 @@ def listener_name(protocol: str, host: str, port: int | None = None) -> str:
     base = protocol if not host else f"{protocol}-{host_slug(host)}"
     if port is not None:
         base = f"{base}-{port}"
+    elif _PORT_LIKE_END.search(base):  # host `a.com-8080` on the default port is not `a.com` on port 8080
+        base = f"{base}-{short_hash(base)}"
     if len(base) <= 63:
         return base
     return f"{base[:54].rstrip('.-')}-{short_hash(base)}"

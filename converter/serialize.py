@@ -12,15 +12,24 @@ import yaml
 
 _Resolver = yaml.resolver.Resolver()
 _PLAIN = re.compile(r"^[A-Za-z0-9_/][-A-Za-z0-9_./@=+*]*$")
+# Plain scalars PyYAML reads as strings but YAML 1.2 (ruamel.yaml) or go-yaml v2 (kubectl, sigs.k8s.io/yaml) read as
+# numbers or booleans: `y`/`n`, `1e3`, `0o17`, `1_000` (Go's ParseInt drops underscores).
+_OTHER_READERS = re.compile(r"^(?:[yYnN]|[-+]?(?:0[bBoOxX][0-9a-fA-F_]*|[0-9][0-9_]*(?:\.[0-9_]*)?(?:[eE][-+]?[0-9]+)?"
+                            r"|\.[0-9_]+(?:[eE][-+]?[0-9]+)?))$")
 # Characters YAML does not allow raw in a double-quoted scalar (non-printable) or reads as line breaks.
 _UNSAFE = re.compile("[\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff\ud800-\udfff]")
 _INDENTS = ["  " * i for i in range(64)]
 
 
+def _indent(depth: int) -> str:
+    return _INDENTS[depth] if depth < 64 else "  " * depth
+
+
 @lru_cache(maxsize=65536)
 def scalar(value: str) -> str:
     """A string as a YAML scalar: plain when YAML reads it back as the same string, else JSON-style double-quoted."""
-    if _PLAIN.match(value) and _Resolver.resolve(yaml.ScalarNode, value, (True, False)) == "tag:yaml.org,2002:str":
+    if (_PLAIN.match(value) and not _OTHER_READERS.match(value)
+            and _Resolver.resolve(yaml.ScalarNode, value, (True, False)) == "tag:yaml.org,2002:str"):
         return value
     quoted = json.dumps(value, ensure_ascii=False)
     return _UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", quoted) if _UNSAFE.search(quoted) else quoted
@@ -47,7 +56,7 @@ def _value(v: Any) -> str:
 
 
 def _mapping(d: dict, depth: int, out: list[str], first_prefix: str = "") -> None:
-    pad = _INDENTS[depth]
+    pad = _indent(depth)
     for i, (k, v) in enumerate(d.items()):
         lead = first_prefix if i == 0 and first_prefix else pad
         key = scalar(str(k))
@@ -62,7 +71,7 @@ def _mapping(d: dict, depth: int, out: list[str], first_prefix: str = "") -> Non
 
 
 def _sequence(items: list, depth: int, out: list[str]) -> None:
-    pad = _INDENTS[depth]
+    pad = _indent(depth)
     for item in items:
         if isinstance(item, dict) and item:
             _mapping(item, depth + 1, out, first_prefix=pad + "- ")

@@ -9,8 +9,12 @@ from typing import Any
 
 _GO_TRUE = {"1", "t", "T", "TRUE", "true", "True"}
 _GO_FALSE = {"0", "f", "F", "FALSE", "false", "False"}
-_SIZE = re.compile(r"^(\d+)([kKmMgG]?)$")
-_DURATION = re.compile(r"^(\d+(?:\.\d+)?)(ms|s|m|h|d)?$")
+_SIZE = re.compile(r"^([0-9]+)([kKmMgG]?)$")
+_NUMBER = re.compile(r"[0-9]+(?:\.[0-9]+)?")
+_DURATION_PART = re.compile(r"([0-9]+(?:\.[0-9]+)?|\.[0-9]+)(ns|us|µs|μs|ms|s|m|h|d)")
+_DURATION = re.compile(f"(?:{_DURATION_PART.pattern})+")
+_UNITS = {"ns": 1e-6, "us": 1e-3, "µs": 1e-3, "μs": 1e-3, "ms": 1, "s": 1000, "m": 60_000, "h": 3_600_000,
+          "d": 86_400_000}
 
 
 def parse_bool(text: str) -> bool:
@@ -23,7 +27,7 @@ def parse_bool(text: str) -> bool:
 
 
 def parse_int(text: str) -> int:
-    if not re.fullmatch(r"[-+]?\d+", text.strip()):
+    if not re.fullmatch(r"[-+]?[0-9]+", text.strip()):  # ASCII digits, as Go's strconv
         raise ValueError(f"{text!r} is not an integer")
     return int(text)
 
@@ -72,18 +76,26 @@ def parse_seconds(text: str) -> int:
 
 
 def parse_duration(text: str) -> int:
-    """A duration with an optional unit (`60`, `60s`, `500ms`, `1m`, `1h`): returns milliseconds."""
-    m = _DURATION.match(text.strip())
-    if not m:
-        raise ValueError(f"{text!r} is not a duration (like 60s, 500ms, 1m)")
-    unit = m.group(2) or "s"
-    factor = {"ms": 1, "s": 1000, "m": 60_000, "h": 3_600_000, "d": 86_400_000}[unit]
-    return round(float(m.group(1)) * factor)
+    """A duration: a number of seconds (`60`, `1.5`) or Go's form (`500ms`, `1m`, `1h30m`, `1.5h`): milliseconds."""
+    text = text.strip()
+    if _NUMBER.fullmatch(text):
+        return round(float(text) * 1000)
+    if not _DURATION.fullmatch(text):
+        raise ValueError(f"{text!r} is not a duration (like 60s, 500ms, 1m, 1h30m)")
+    return round(sum(float(n) * _UNITS[u] for n, u in _DURATION_PART.findall(text)))
+
+
+MAX_DURATION_MS = 99999 * 3_600_000 + 59 * 60_000 + 59 * 1000 + 999
 
 
 def format_duration(ms: int) -> str:
-    """Gateway API Duration (`^([0-9]{1,5}(h|m|s|ms)){1,4}$`) for a number of milliseconds."""
-    if ms == 0:
+    """Gateway API Duration (`^([0-9]{1,5}(h|m|s|ms)){1,4}$`) for a number of milliseconds.
+
+    At most 5 digits per unit: durations past 99999h59m59s999ms (11 years, in effect no limit) are written as that
+    maximum, never as an invalid Duration; zero and negative values as `0s`.
+    """
+    ms = min(int(ms), MAX_DURATION_MS)
+    if ms <= 0:
         return "0s"
     parts = []
     for unit, size in (("h", 3_600_000), ("m", 60_000), ("s", 1000), ("ms", 1)):

@@ -565,3 +565,23 @@ spec:
     gw_only = str(shared_dir / "gateway-api" / "v1.6.1" / "standard" / "gateway.networking.k8s.io_gateways.yaml")
     bad = converter.convert([str(src)], converter.Options(provider="generic", crds=(gw_only,)))
     assert [f.kind for f in bad.findings if f.code == "output-invalid"] == ["HTTPRoute"]
+
+
+def test_duplicate_listener_port_protocol_hostname(standard: CRDSet) -> None:
+    gw = gateway({"name": "a", "port": 80, "protocol": "HTTP", "hostname": "x.com"},
+                 {"name": "b", "port": 80, "protocol": "HTTP", "hostname": "x.com"})
+    assert "port, protocol and hostname must be unique" in messages(standard.validate(gw))
+
+
+def test_reference_grant_with_17_targets(standard: CRDSet) -> None:
+    grant = obj("ReferenceGrant", {"from": [{"group": "gateway.networking.k8s.io", "kind": "Gateway",
+                                             "namespace": "a"}],
+                                   "to": [{"group": "", "kind": "Secret", "name": f"s{i}"} for i in range(17)]},
+                version="v1beta1")
+    assert "must have at most 16 items" in messages(standard.validate(grant))
+
+
+def test_redirect_and_rewrite_in_one_rule(standard: CRDSet) -> None:
+    route = httproute(rule(filters=[{"type": "RequestRedirect", "requestRedirect": {"scheme": "https"}},
+                                    {"type": "URLRewrite", "urlRewrite": {"hostname": "a.com"}}]))
+    assert "not both" in messages(standard.validate(route))
