@@ -267,7 +267,7 @@ class Planner:
         The controller passed a host's connections to the one backend of its `/` location (TLS cannot be routed
         by path), so hosts with different backends get different TLSRoutes.
         """
-        hosts = [h for h in ing.hosts if h]
+        hosts = [h for h in dict.fromkeys(r.host for r in rules) if h]  # the hosts that survived validation
         if not hosts:
             self.ctx.report(ing, "annotation-unsupported", "TLS passthrough needs a host (SNI); the host-less "
                             "rules are not passed through")
