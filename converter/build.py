@@ -78,14 +78,20 @@ def _default_backend(ctx: Context, ing: Ingress) -> None:
         else ing.obj.line_of("spec", "backend")
     backend = resolve_backend(ctx, ing, ing.default_backend, line)
     hosts = [h for h in ing.hosts if valid_host(h)] or [""]
+    added = []
     for host in hosts:
-        if any(r.host == host and r.matches[0].path_type == "PathPrefix" and r.matches[0].path == "/"
+        if any(r.host == host and r.matches and r.matches[0].path_type == "PathPrefix" and r.matches[0].path == "/"
                for r in ing.rules):
-            continue
+            continue  # the host's own `/` path takes every request the default backend would have had
         ing.rules.append(Rule(host=host, matches=[Match("PathPrefix", "/")], backends=[backend] if backend else [],
                               line=line, path="/", path_type="defaultBackend", default=True))
-    where = "the catch-all for requests no other route matches" if hosts == [""] else \
-        "the lowest-precedence rule of " + ", ".join(repr(h or "*") for h in hosts)
+        added.append(host)
+    if not added:
+        ctx.report(ing, "default-backend", "spec.defaultBackend is never used: every host of the Ingress has its own "
+                   "'/' path, which takes the requests no other path matches", line=line)
+        return
+    where = "the catch-all for requests no other route matches" if added == [""] else \
+        "the lowest-precedence rule of " + ", ".join(repr(h or "*") for h in added)
     ctx.report(ing, "default-backend", f"spec.defaultBackend became {where}", line=line)
 
 

@@ -38,7 +38,8 @@ AT_LINE = "@line"  # a warning or error finding pointing at the path's own line
 EXPLAINED_BY: dict[str, frozenset[str]] = {
     "path-dropped": frozenset({
         "path-invalid", "path-type-invalid", "host-invalid", "path-duplicate", "invalid-object", "ingress-skipped",
-        "ingress-ignored-by-controller", "canary-", "annotation-invalid-value", AT_LINE}),
+        "ingress-ignored-by-controller", "canary-", "annotation-invalid-value", AT_LINE,
+        ANNOTATION}),  # only annotations of a family that can drop a path (routing), see FAMILY_KINDS
     "https-not-served": frozenset({
         "tls-default-certificate", "tls-not-enabled", "security-not-enforced", "host-invalid", "ingress-skipped",
         "host-collision", ANNOTATION}),
@@ -209,6 +210,8 @@ def controller_match(ing: Ingress, path: str, path_type: str, options: Options |
     chars = vendor.prefix_matches_characters and not strict
     if ptype == "Exact":
         return match_key("Exact", path)
+    if path == "/":
+        return ("any", "/")  # a prefix `/`, by segments or characters, matches every path
     if ptype == "Prefix":
         return match_key("chars" if chars else "PathPrefix", path)
     mode = vendor.implementation_specific
