@@ -291,8 +291,8 @@ def convert_cmd(paths: tuple[str, ...], fmt: str, output_dir: str | None, check_
 
         differences = diff.check(result.objects, diff.gateway_objects(committed))
         check_report = formats.CheckReport(check_dir, differences)
-        for line in differences:
-            click.echo(line)
+        for line in differences:  # on stderr, like black --check: stdout stays for reports (`--report json:-`)
+            click.echo(line, err=True)
         if differences:
             n = sum(1 for d in differences if not d.startswith(" "))
             click.echo(f"ing2gw: {n} object{'s' if n != 1 else ''} in {check_dir} differ from a fresh conversion "
@@ -425,7 +425,8 @@ def validate_cmd(files: tuple[str, ...], crds: tuple[str, ...]) -> None:
         o = objs[index]
         click.echo(f"{o.file}:{o.line}: {o.kind} {o.key}: {err.path}: {err.message}")
         errors += 1
-    click.echo(f"ing2gw validate: {len(objs)} objects, {errors} error{'s' if errors != 1 else ''}", err=True)
+    click.echo(f"ing2gw validate: {len(objs)} object{'s' if len(objs) != 1 else ''}, {errors} "
+               f"error{'s' if errors != 1 else ''}", err=True)
     sys.exit(EXIT_FINDINGS if errors else EXIT_OK)
 
 

@@ -202,10 +202,10 @@ def test_check_committed_output(repo):
     route = next((repo / "gateway").rglob("httproute-plain*.yaml"))
     route.write_text(route.read_text().replace('"port": 80', '"port": 81'))
     r = run(["convert", "ingress", "--check", "gateway"], cwd=repo)
-    assert r.returncode == 1 and "HTTPRoute shop/plain" in r.stdout and "81" in r.stdout
+    assert r.returncode == 1 and "HTTPRoute shop/plain" in r.stderr and "81" in r.stderr and r.stdout == ""
     route.unlink()
     r = run(["convert", "ingress", "--check", "gateway"], cwd=repo)
-    assert r.returncode == 1 and "+ HTTPRoute shop/plain" in r.stdout
+    assert r.returncode == 1 and "+ HTTPRoute shop/plain" in r.stderr
     assert run(["convert", "ingress", "--check", "nowhere"], cwd=repo).returncode == 2
 
 
@@ -309,6 +309,9 @@ def test_action(repo, tmp_path):
     assert r.returncode == 1 and "exit-code=1" in output.read_text()
     assert run(["convert", "ingress", "--output-dir", "gateway"], cwd=repo).returncode == 0
     assert run_step({"paths": "ingress", "check-dir": "gateway"}).returncode == 0
+    # a multi-line `paths: |` input: every line counts (a second folder that does not exist is a usage error)
+    r = run_step({"paths": "ingress\nno-such-folder\n"})
+    assert r.returncode == 2 and "no-such-folder" in r.stderr, r.stderr
     # hostile input values cannot run commands
     r = run_step({"paths": "ingress; touch pwned", "args": "$(touch pwned2)"})
     assert not (repo / "pwned").exists() and not (repo / "pwned2").exists()
@@ -347,7 +350,7 @@ def test_pre_commit_hooks(repo):
 def test_check_odd_folders(repo):
     (repo / "empty").mkdir()
     r = run(["convert", "ingress", "--check", "empty"], cwd=repo)
-    assert r.returncode == 1 and "holds no Gateway API objects" in r.stderr and "+ HTTPRoute shop/web" in r.stdout
+    assert r.returncode == 1 and "holds no Gateway API objects" in r.stderr and "+ HTTPRoute shop/web" in r.stderr
     assert run(["convert", "ingress", "--output-dir", "gateway"], cwd=repo).returncode == 0
     (repo / "gateway" / "configmap.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n")
     r = run(["convert", "ingress", "--check", "gateway"], cwd=repo)
