@@ -154,6 +154,8 @@ def conversion_options(f: Callable) -> Callable:
         click.option("--traefik-entrypoint", "entrypoints", multiple=True, metavar="NAME=PORT/PROTOCOL",
                      help="A Traefik entry point beyond web (80/HTTP) and websecure (443/HTTPS) (repeatable)."),
         click.option("--traefik-strict-prefix", is_flag=True, help="Traefik ran with strict prefix matching."),
+        click.option("-n", "--namespace", metavar="NS",
+                     help="The namespace of input objects that have none (as kubectl apply -n NS)."),
         click.option("--crds", "crds", multiple=True, metavar="PATH",
                      help="Also validate the output against these CRDs (install YAML or folder; repeatable): a "
                           "failure is an output-invalid finding."),
@@ -178,7 +180,8 @@ def _options(kw: dict[str, Any]) -> Options:
                    gateway_namespace=kw["gateway_namespace"], channel=kw["channel"],
                    default_certificate=kw["default_certificate"], annotations_prefix=kw["annotations_prefix"],
                    traefik_entrypoints=_entrypoints(tuple(kw["entrypoints"])),
-                   traefik_strict_prefix=kw["traefik_strict_prefix"], crds=_existing(kw["crds"]))
+                   traefik_strict_prefix=kw["traefik_strict_prefix"], crds=_existing(kw["crds"]),
+                   namespace=kw["namespace"])
 
 
 def _existing(paths: tuple[str, ...]) -> tuple[str, ...]:

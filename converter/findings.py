@@ -40,6 +40,9 @@ CODES: dict[str, Code] = _codes(
     ("read-error", "error", "A file could not be read or decoded; the other files still convert."),
     ("parse-error", "error", "Malformed YAML or JSON; the documents around it still convert."),
     ("invalid-object", "error", "An Ingress is malformed (missing or mistyped field); it is not converted."),
+    ("namespace-missing", "info",
+     "The Ingress has no namespace (kubectl applies it to its current one): neither have its objects; pass "
+     "--namespace to set one."),
     ("duplicate-object", "warning", "The same Ingress (namespace/name) appears twice; both are converted."),
     # selection
     ("ingress-skipped", "info", "The Ingress belongs to a class or controller that was not selected."),

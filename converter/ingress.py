@@ -264,5 +264,6 @@ def resolve_vendor(ctx: Context, resolver: ClassResolver, ing: Ingress) -> None:
                    "add the IngressClass object to the input")
     if ing.vendor == "generic" and not ctx.options.provider:
         ctx.report(ing, "provider-unknown",
-                   f"no controller known for class {ing.ingress_class!r} and no vendor annotations: "
+                   (f"no controller known for class {ing.ingress_class!r}" if ing.ingress_class else
+                    "no ingress class") + " and no vendor annotations: "
                    "converted with the Ingress API's own semantics", hint="pass --provider to choose one")

@@ -19,6 +19,7 @@ class Options:
     annotations_prefix: str = "nginx.ingress.kubernetes.io"  # ingress-nginx --annotations-prefix
     traefik_entrypoints: dict[str, tuple[int, str]] = field(default_factory=dict)  # NAME -> (port, protocol)
     traefik_strict_prefix: bool = False
+    namespace: str | None = None  # the namespace of objects that have none (as `kubectl apply -n NS`)
     crds: tuple[str, ...] = ()  # validate the output against these CRDs (output-invalid findings)
 
     @property

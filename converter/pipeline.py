@@ -16,6 +16,7 @@ from .options import Options
 from .planner import Planner
 
 ACCEPT_ANNOTATION = "ing2gw.io/accept"
+CLUSTER_KINDS = frozenset({"IngressClass", "KongClusterPlugin", "GatewayClass", "Namespace", "ClusterIssuer"})
 
 
 @dataclass
@@ -54,6 +55,10 @@ def convert(loaded: LoadResult | list[Obj], options: Options | None = None) -> R
     options = options or Options()
     if isinstance(loaded, list):
         loaded = LoadResult(objects=loaded)
+    if options.namespace:
+        for obj in loaded.objects:  # as `kubectl apply -n NS` reads objects without a namespace
+            if not obj.namespace and obj.kind not in CLUSTER_KINDS:
+                obj.namespace = options.namespace
     ctx = Context(options, Inventory(loaded.objects))
     ctx.findings.extend(loaded.findings)
     statuses: list[ObjectStatus] = []
@@ -94,8 +99,13 @@ def _normalize_all(ctx: Context, objects: list[Obj], statuses: list[ObjectStatus
     for obj in objects:
         if obj.kind != "Ingress":
             continue
+        if not obj.namespace:
+            ctx.report(obj, "namespace-missing", "no metadata.namespace: kubectl applies this Ingress to its current "
+                       "namespace, and the generated objects have no namespace either (a shared Gateway then allows "
+                       "routes from all namespaces)", hint="pass --namespace NS, as for kubectl apply -n NS")
         if (obj.namespace, obj.name) in seen and obj.name:
-            ctx.report(obj, "duplicate-object", f"Ingress {obj.key or obj.name} appears more than once in the input; "
+            ctx.report(obj, "duplicate-object", f"Ingress {obj.key if obj.namespace else obj.name} appears more than "
+                       "once in the input; "
                        "each copy is converted, and the generated names are made unique",
                        hint="convert each overlay or environment separately")
         seen.add((obj.namespace, obj.name))

@@ -400,9 +400,10 @@ class Planner:
                 names = sorted(secrets)
                 if not from_ns:
                     self.ctx.findings.append(Finding(
-                        "tls-cross-namespace", kind="Gateway", severity=Severity.WARNING,
-                        message=f"a namespace-less Gateway uses certificates {names} of namespace {ns!r}: no "
-                        "ReferenceGrant can name it; set the namespaces in the input"))
+                        "namespace-missing", kind="Gateway", severity=Severity.WARNING,
+                        message=f"a Gateway without a namespace uses the certificates {', '.join(names)} of namespace "
+                        f"{ns!r}: no ReferenceGrant can name a namespace it does not know",
+                        hint="pass --namespace NS, as for kubectl apply -n NS"))
                     continue
                 for i in range(0, len(names), MAX_GRANT_TO):
                     name = self.names.take("ReferenceGrant", ns, f"ing2gw-{kind.lower()}-{from_ns}-certificates",

@@ -97,3 +97,14 @@ def test_convert_validates_its_output_with_crds(shared_dir):
     assert run.returncode == 0, run.stderr
     assert not [f for f in json.loads(run.stdout)["findings"] if f["code"] == "output-invalid"]
     assert ing2gw("convert", str(EXAMPLE / "ingress.yaml"), "--crds", "/no/such/crds").returncode == 2
+
+
+def test_objects_without_namespace(tmp_path):
+    (tmp_path / "in.yaml").write_text(PLAIN.replace("  namespace: shop\n", ""))
+    bare = ing2gw("convert", str(tmp_path / "in.yaml"), "--provider", "ingress-nginx", "--report", "json:-",
+                  "-o", "none")
+    report = json.loads(bare.stdout)
+    assert [f["code"] for f in report["findings"]] == ["namespace-missing"]
+    given = ing2gw("convert", str(tmp_path / "in.yaml"), "--provider", "ingress-nginx", "-n", "shop", "-q")
+    docs = list(yaml.safe_load_all(given.stdout))
+    assert {d["metadata"]["namespace"] for d in docs} == {"shop"}
