@@ -453,3 +453,12 @@ def test_github_file_is_relative_to_the_repository_root(tmp_path, monkeypatch):
     lines = formats.to_github(converter.convert(["ingress.yaml"])).splitlines()
     files = {parse_workflow_command(line)[1].get("file") for line in lines if line.startswith("::")}
     assert files == {"deploy/ingress.yaml"}
+
+
+def test_markdown_diff_table_breaks_lines_with_real_br(tmp_path):
+    """A path served on both sides lists them on separate lines: <br> as HTML, never escaped to &lt;br&gt;."""
+    fixture = Path(__file__).parent / "fixtures" / "ingress-nginx" / "ssl-redirect-false" / "input.yaml"
+    run = subprocess.run([sys.executable, "-m", "converter", "diff", str(fixture), "-f", "md"], capture_output=True,
+                         text=True)
+    assert "<br>" in run.stdout
+    assert "&lt;br&gt;" not in run.stdout
