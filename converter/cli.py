@@ -299,7 +299,8 @@ def convert_cmd(paths: tuple[str, ...], fmt: str, output_dir: str | None, check_
         if differences:
             n = sum(1 for d in differences if not d.startswith(" "))
             click.echo(f"ing2gw: {n} object{'s' if n != 1 else ''} in {check_dir} differ from a fresh conversion "
-                       "(run `ing2gw convert ... --output-dir` to update them)", err=True)
+                       f"(to update them: rm -rf {check_dir} and run ing2gw convert ... --output-dir {check_dir})",
+                       err=True)
             status = EXIT_FINDINGS
         elif not quiet:
             click.echo(f"ing2gw: {check_dir} is up to date", err=True)

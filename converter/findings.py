@@ -39,7 +39,8 @@ CODES: dict[str, Code] = _codes(
     # reading
     ("read-error", "error", "A file could not be read or decoded; the other files still convert."),
     ("parse-error", "error", "Malformed YAML or JSON; the documents around it still convert."),
-    ("invalid-object", "error", "An Ingress is malformed (missing or mistyped field); it is not converted."),
+    ("invalid-object", "error", "An Ingress is malformed (missing or mistyped field): an API server rejects it; it is "
+     "not converted (one without a name is converted under a generated one)."),
     ("namespace-missing", "info",
      "The Ingress has no namespace (kubectl applies it to its current one): neither have its objects; pass "
      "--namespace to set one."),

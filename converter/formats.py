@@ -251,9 +251,10 @@ def intent_dict(it: IngressIntent) -> dict[str, Any]:
 def to_text(result: Result, *, fail_on: str = "error", intents: list[IngressIntent] | None = None,
             color: bool = False, title: str = "ing2gw convert", check: CheckReport | None = None) -> str:
     views, others = ingress_views(result, intents)
-    return _env().get_template("report.txt.j2").render(
+    text = _env().get_template("report.txt.j2").render(
         t=totals(result), views=views, others=others, codes=CODES, title=title, fail_on=fail_on,
         paint=_paint(color), failing=failing, check=check)
+    return text if text.endswith("\n") else text + "\n"
 
 
 def to_markdown(result: Result, *, fail_on: str = "error", intents: list[IngressIntent] | None = None,
