@@ -66,6 +66,8 @@ CODES: dict[str, Code] = _codes(
     ("security-not-enforced", "error",
      "A security control (allow-list, auth, TLS redirect, rate limit, WAF, snippet) is not carried over: "
      "the output is more permissive than the source."),
+    ("annotation-not-string", "warning",
+     "An annotation value is a YAML number or boolean: kubectl rejects the manifest; read as its text."),
     ("annotation-ignored", "info", "The annotation has no effect on routing (tooling metadata) and is not carried."),
     # routing semantics
     ("path-implementation-specific", "warning",

@@ -72,8 +72,11 @@ def normalize(obj: Obj) -> Ingress:
     if default is not None and not isinstance(default, dict):
         raise InvalidIngress(f"spec.{dkey} is not a mapping", obj.line_of("spec", dkey))
     default_backend = _backend(obj, default, ("spec", dkey)) if default else None
-    return Ingress(obj=obj, annotations=annotations, ingress_class=str(cls) if cls else None, paths=paths,
-                   tls=_tls(obj, spec), default_backend=default_backend)
+    ing = Ingress(obj=obj, annotations=annotations, ingress_class=str(cls) if cls else None, paths=paths,
+                  tls=_tls(obj, spec), default_backend=default_backend)
+    ing.extra["non_string_annotations"] = sorted(str(k) for k, v in raw.items() if v is not None
+                                                 and not isinstance(v, str))
+    return ing
 
 
 def _paths(obj: Obj, spec: dict) -> list[IngressPath]:

@@ -114,7 +114,12 @@ def _normalize_all(ctx: Context, objects: list[Obj], statuses: list[ObjectStatus
             ctx.report(obj, "invalid-object", f"metadata.name is missing (an API server rejects this Ingress); "
                        f"converted under the name {obj.name!r}")
         try:
-            out.append(normalize(obj))
+            ing = normalize(obj)
+            out.append(ing)
+            for key in ing.extra.pop("non_string_annotations", []):
+                ctx.report(ing, "annotation-not-string", f"{key}: the value {ing.annotations[key]!r} is not a YAML "
+                           "string (kubectl rejects the manifest); read as that text", annotation=key,
+                           hint="quote the value")
         except InvalidIngress as err:
             ctx.report(obj, "invalid-object", str(err), line=err.line or obj.line)
             statuses.append(ObjectStatus("Ingress", obj.namespace, obj.name, obj.file, obj.line, "failed"))

@@ -110,3 +110,14 @@ def test_objects_without_namespace(tmp_path):
     given = ing2gw("convert", str(tmp_path / "in.yaml"), "--provider", "ingress-nginx", "-n", "shop", "-q")
     docs = list(yaml.safe_load_all(given.stdout))
     assert {d["metadata"]["namespace"] for d in docs} == {"shop"}
+
+
+def test_annotation_values_that_are_not_strings(tmp_path):
+    text = PLAIN.replace("  namespace: shop\n", "  namespace: shop\n  annotations:\n"
+                         "    nginx.ingress.kubernetes.io/ssl-redirect: false\n")
+    (tmp_path / "in.yaml").write_text(text)
+    run = ing2gw("convert", str(tmp_path / "in.yaml"), "--report", "json:-", "-o", "none")
+    report = json.loads(run.stdout)
+    assert [f["annotation"] for f in report["findings"] if f["code"] == "annotation-not-string"] == [
+        "nginx.ingress.kubernetes.io/ssl-redirect"]
+    assert report["objects"][0]["annotations"]["nginx.ingress.kubernetes.io/ssl-redirect"] != "unknown"
