@@ -20,6 +20,8 @@ def valid_host(host: str) -> bool:
 
 
 def _is_ip(host: str) -> bool:
+    if not host[-1:].isdigit():  # a DNS name that passed _HOST and ends in a letter is never an IP address
+        return False
     try:
         ipaddress.ip_address(host)
     except ValueError:

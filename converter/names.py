@@ -9,12 +9,17 @@ _BAD = re.compile(r"[^a-z0-9.-]+")
 _PORT_LIKE_END = re.compile(r"-[0-9]{1,5}$")
 
 
+_VALID = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
+
+
 def short_hash(text: str, n: int = 8) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:n]
 
 
 def dns_subdomain(text: str, limit: int = 253, seed: str | None = None) -> str:
     """`text` as a DNS-1123 subdomain of at most `limit` characters; shortened ones end in a hash of `seed`."""
+    if len(text) <= limit and _VALID.fullmatch(text):
+        return text
     labels = (label.strip("-") for label in _BAD.sub("-", text.lower()).split("."))
     name = ".".join(label for label in labels if label) or "x"
     if len(name) > limit:
