@@ -674,15 +674,22 @@ def _host_rules(ing: Ingress) -> list[Rule]:
     return [r for r in _live(ing) if r.host and not r.host.startswith("*.")]
 
 
-def server_alias(ctx: Context, ing: Ingress, value: str, entry: Entry) -> tuple[str, str] | str:
-    alias = value.strip().lower()
-    if not _HOST_PORT.match(alias.removeprefix("*.")) or ":" in alias:
-        return "unsupported", f"{value!r} is not a hostname"
+def _single_host(ing: Ingress, value: str, name: str, what: str) -> tuple[str, tuple[str, str] | None]:
+    """(the Ingress's one host, None), or ("", refusal) when `name` is no hostname or the Ingress has not one host."""
+    if not _HOST_PORT.match(name.removeprefix("*.")) or ":" in name:
+        return "", ("unsupported", f"{value!r} is not a hostname")
     hosts = sorted({r.host for r in _host_rules(ing)})
     if len(hosts) != 1:
-        return "unsupported", ("the Ingress has " + ("no host" if not hosts else f"{len(hosts)} hosts")
-                               + "; the alias belongs to one host, so it is not converted")
-    host = hosts[0]
+        return "", ("unsupported", ("the Ingress has " + ("no host" if not hosts else f"{len(hosts)} hosts")
+                                    + f"; {what} belongs to one host, so it is not converted"))
+    return hosts[0], None
+
+
+def server_alias(ctx: Context, ing: Ingress, value: str, entry: Entry) -> tuple[str, str] | str:
+    alias = value.strip().lower()
+    host, refusal = _single_host(ing, value, alias, "the alias")
+    if refusal:
+        return refusal
     if any(r.host == alias for r in ing.rules):
         return "ignored", "the alias is already a host of the Ingress"
     for r in [r for r in ing.rules if r.host == host and not r.dropped]:
@@ -749,20 +756,16 @@ def redirect_to_code(ctx: Context, ing: Ingress, value: int, entry: Entry) -> tu
 
 def redirect_from(ctx: Context, ing: Ingress, value: str, entry: Entry) -> tuple[str, str] | str:
     source = value.strip().lower()
-    if not _HOST_PORT.match(source.removeprefix("*.")) or ":" in source:
-        return "unsupported", f"{value!r} is not a hostname"
-    hosts = sorted({r.host for r in _host_rules(ing)})
-    if len(hosts) != 1:
-        return "unsupported", ("the Ingress has " + ("no host" if not hosts else f"{len(hosts)} hosts")
-                               + "; the redirect belongs to one host, so it is not converted")
+    host, refusal = _single_host(ing, value, source, "the redirect")
+    if refusal:
+        return refusal
     if any(r.host == source for r in ing.rules):
         return "ignored", "the source hostname is already a host of the Ingress"
-    line = next(r.line for r in ing.rules if r.host == hosts[0])
+    line = next(r.line for r in ing.rules if r.host == host)
     ing.rules.append(Rule(host=source, matches=[Match("PathPrefix", "/")], backends=[], line=line, path="/",
                           path_type="Prefix", https_redirect=None, filters=[
-                              {"type": "RequestRedirect", "requestRedirect": {"hostname": hosts[0],
-                                                                              "statusCode": 302}}]))
-    return "approximated", (f"plain-HTTP requests for {source} are redirected (302) to {hosts[0]}, keeping path and "
+                              {"type": "RequestRedirect", "requestRedirect": {"hostname": host, "statusCode": 302}}]))
+    return "approximated", (f"plain-HTTP requests for {source} are redirected (302) to {host}, keeping path and "
                             "query; HTTPS requests for it need a certificate the output does not have")
 
 

@@ -564,19 +564,29 @@ def _scheme(ctx: Context, ing: Ingress, rule: Rule, b: Backend, svc: Obj, anns: 
                     "or h2c: Traefik built server URLs with that scheme, which fail; the output uses HTTP")
 
 
+def _first(svc: Obj, what: str, done: set) -> bool:
+    """True the first time a Service's annotation is looked at (its findings are reported once, not per path)."""
+    first = (svc.key, what) not in done
+    done.add((svc.key, what))
+    return first
+
+
+def _service_bool(ctx: Context, ing: Ingress, rule: Rule, svc: Obj, anns: dict, key: str, once: bool) -> bool | None:
+    """A boolean Service annotation; None (reported once) when Traefik could not read it."""
+    value = _bool(anns[key])
+    if value is None and once:
+        _svc_report(ctx, ing, rule, svc, key, "annotation-invalid-value",
+                    f"{anns[key]!r} is not a boolean: Traefik skipped the paths that use the Service, "
+                    "while the output serves them")
+    return value
+
+
 def _sticky(ctx: Context, ing: Ingress, rule: Rule, svc: Obj, anns: dict, done: set) -> None:
     keys = sorted(k for k in anns if k.startswith("sticky.cookie"))
     if not keys:
         return
-    on = _bool(anns.get("sticky.cookie")) if "sticky.cookie" in anns else True
-    once = (svc.key, "sticky") not in done
-    done.add((svc.key, "sticky"))
-    if on is None:
-        if once:
-            _svc_report(ctx, ing, rule, svc, "sticky.cookie", "annotation-invalid-value",
-                        f"{anns['sticky.cookie']!r} is not a boolean: Traefik skipped the paths that use the Service, "
-                        "while the output serves them")
-        return
+    once = _first(svc, "sticky", done)
+    on = _service_bool(ctx, ing, rule, svc, anns, "sticky.cookie", once) if "sticky.cookie" in anns else True
     if not on:
         return
     lost = [k for k in keys if k.rsplit(".", 1)[-1] in ("secure", "httponly", "samesite", "path", "domain")]
@@ -612,16 +622,8 @@ def _sticky(ctx: Context, ing: Ingress, rule: Rule, svc: Obj, anns: dict, done: 
 def _pass_host(ctx: Context, ing: Ingress, rule: Rule, b: Backend, svc: Obj, anns: dict, done: set) -> None:
     if "passhostheader" not in anns:
         return
-    value = _bool(anns["passhostheader"])
-    once = (svc.key, "passhostheader") not in done
-    done.add((svc.key, "passhostheader"))
-    if value is None:
-        if once:
-            _svc_report(ctx, ing, rule, svc, "passhostheader", "annotation-invalid-value",
-                        f"{anns['passhostheader']!r} is not a boolean: Traefik skipped the paths that use the Service, "
-                        "while the output serves them")
-        return
-    if value:
+    once = _first(svc, "passhostheader", done)
+    if _service_bool(ctx, ing, rule, svc, anns, "passhostheader", once) is not False:
         return
     host = f"{svc.name}.{svc.namespace}.svc" if svc.namespace else svc.name
     if rule.filter("RequestRedirect") is None:
